@@ -1,0 +1,137 @@
+//! The header: product name, main navigation (collapsing into a menu on a
+//! phone), the search box, the theme toggle and the user menu.
+
+use super::user_menu::UserMenu;
+use crate::theme::use_theme;
+use crate::ui::icons;
+use leptos::prelude::*;
+use leptos_router::components::{Form, A};
+use leptos_router::hooks::{use_location, use_query_map};
+
+/// The main sections, in navigation order.
+const SECTIONS: [(&str, &str); 4] = [("/", "Home"), ("/catalog", "Catalog"), ("/create", "Create"), ("/docs", "Docs")];
+
+#[component]
+pub fn Header() -> impl IntoView {
+    let menu_open = RwSignal::new(false);
+    let location = use_location();
+    // Following a link closes the phone menu.
+    Effect::new(move |_| {
+        location.pathname.track();
+        menu_open.set(false);
+    });
+    view! {
+        <header class="header">
+            <div class="header-inner">
+                <A href="/" attr:class="brand" attr:aria-label="Portico home">
+                    {icons::logo()}
+                    <span class="brand-name">"Portico"</span>
+                </A>
+                <nav class="nav-desktop" aria-label="Main">
+                    <NavLinks />
+                </nav>
+                <SearchBox />
+                <div class="header-actions">
+                    <ThemeToggle />
+                    <UserMenu />
+                    <button
+                        type="button"
+                        class="btn btn-ghost btn-icon nav-toggle"
+                        aria-label="Menu"
+                        aria-controls="mobile-nav"
+                        aria-expanded=move || if menu_open.get() { "true" } else { "false" }
+                        data-testid="nav-toggle"
+                        on:click=move |_| menu_open.update(|open| *open = !*open)
+                    >
+                        {move || if menu_open.get() { icons::close() } else { icons::menu() }}
+                    </button>
+                </div>
+            </div>
+            <nav id="mobile-nav" class="nav-mobile" aria-label="Main (mobile)" hidden=move || !menu_open.get()>
+                <NavLinks />
+            </nav>
+        </header>
+    }
+}
+
+#[component]
+fn NavLinks() -> impl IntoView {
+    SECTIONS
+        .into_iter()
+        .map(|(href, label)| {
+            view! {
+                <A href=href attr:class="nav-link" exact=true>
+                    {label}
+                </A>
+            }
+        })
+        .collect_view()
+}
+
+/// The header search box. `/` focuses it from anywhere on the page; it
+/// searches the catalog (full search arrives with the search index).
+#[component]
+fn SearchBox() -> impl IntoView {
+    let input = NodeRef::<leptos::html::Input>::new();
+    let query = use_query_map();
+    let current = move || query.read().get("q").unwrap_or_default();
+    #[cfg(any(feature = "hydrate", feature = "csr"))]
+    {
+        let handle = window_event_listener(leptos::ev::keydown, move |event| {
+            let typing = event
+                .target()
+                .and_then(|target| {
+                    use leptos::wasm_bindgen::JsCast;
+                    target.dyn_into::<web_sys::Element>().ok()
+                })
+                .is_some_and(|element| matches!(element.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
+            let shortcut = (event.key() == "/" && !typing) || (event.key() == "k" && (event.ctrl_key() || event.meta_key()));
+            if shortcut {
+                if let Some(input) = input.get_untracked() {
+                    event.prevent_default();
+                    let _ = input.focus();
+                }
+            }
+        });
+        on_cleanup(move || handle.remove());
+    }
+    view! {
+        <Form action="/catalog" attr:class="search" attr:role="search">
+            <label class="sr-only" for="site-search">
+                "Search Portico"
+            </label>
+            <span class="search-icon">{icons::search()}</span>
+            <input
+                id="site-search"
+                node_ref=input
+                class="search-input"
+                type="search"
+                name="q"
+                placeholder="Search services, APIs, teams…"
+                autocomplete="off"
+                prop:value=current
+            />
+            <kbd class="search-hint" aria-hidden="true">
+                "/"
+            </kbd>
+        </Form>
+    }
+}
+
+/// Switches between light and dark; the choice is remembered.
+#[component]
+fn ThemeToggle() -> impl IntoView {
+    let theme = use_theme();
+    view! {
+        <button
+            type="button"
+            class="btn btn-ghost btn-icon theme-toggle"
+            data-testid="theme-toggle"
+            aria-label=move || if theme.dark.get() { "Switch to light theme" } else { "Switch to dark theme" }
+            on:click=move |_| theme.toggle()
+        >
+            <span class="icon-when-light">{icons::moon()}</span>
+            <span class="icon-when-dark">{icons::sun()}</span>
+        </button>
+    }
+}

@@ -1,0 +1,23 @@
+//! The "Create" page, where software templates will be offered.
+
+use crate::ui::{icons, EmptyState};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn CreatePage() -> impl IntoView {
+    view! {
+        <Title text="Create" />
+        <div class="page-header">
+            <div>
+                <h1 class="h1">"Create"</h1>
+                <p class="lead">"Start new services the standard way, from your company's templates."</p>
+            </div>
+        </div>
+        <EmptyState
+            icon=icons::plus
+            title="No templates yet"
+            description="Software templates (scaffolder.backstage.io/v1beta3) registered in the catalog are offered here."
+        />
+    }
+}

@@ -1,0 +1,8 @@
+//! The wasm entry point: hydrates the page the server rendered, and nothing else.
+
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+}

@@ -1,0 +1,8 @@
+//! Portico's shared vocabulary: the types that cross the wire between the
+//! server and the hydrated browser app, and the pure rules that go with them.
+//!
+//! Nothing here does I/O, so the crate compiles to wasm unchanged.
+
+pub mod system;
+
+pub use system::{human_duration, human_latency, DatabaseCheck, DatabaseKind, SystemStatus};

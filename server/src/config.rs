@@ -1,0 +1,250 @@
+//! The effective configuration: defaults, then `portico.toml`, then `PORTICO_*`
+//! variables and flags (already merged by clap in [`ServeArgs`]).
+//!
+//! A mistake in the file is reported as `FILE:LINE:COLUMN: [section] key: reason`
+//! so that it can be fixed without guessing.
+
+use crate::cli::{LogFormat, ServeArgs};
+use crate::error::ServerError;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub const DEFAULT_ADDR: &str = "127.0.0.1:7007";
+pub const DEFAULT_CONFIG_FILE: &str = "portico.toml";
+
+/// Everything the server needs to know to start.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Config {
+    pub addr: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub database_max_connections: u32,
+    pub log_format: LogFormat,
+    pub log_filter: String,
+    pub site_dir: Option<PathBuf>,
+    pub shutdown_timeout: Duration,
+    /// The file the configuration came from, if any.
+    pub source_file: Option<PathBuf>,
+}
+
+/// The shape of `portico.toml`. Unknown keys are errors: a typo must not be
+/// silently ignored.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    #[serde(default)]
+    server: ServerSection,
+    #[serde(default)]
+    database: DatabaseSection,
+    #[serde(default)]
+    log: LogSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ServerSection {
+    addr: Option<SocketAddr>,
+    data_dir: Option<PathBuf>,
+    site_dir: Option<PathBuf>,
+    shutdown_timeout_secs: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DatabaseSection {
+    url: Option<String>,
+    max_connections: Option<u32>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LogSection {
+    format: Option<LogFormat>,
+    filter: Option<String>,
+}
+
+impl Config {
+    /// Loads the configuration: the explicit file (which must exist), or
+    /// `./portico.toml` when present, overridden by `args`.
+    pub fn load(explicit_file: Option<&Path>, args: &ServeArgs) -> Result<Self, ServerError> {
+        let (file, source_file) = match explicit_file {
+            Some(path) => (read_file(path)?, Some(path.to_path_buf())),
+            None if Path::new(DEFAULT_CONFIG_FILE).is_file() => {
+                let path = PathBuf::from(DEFAULT_CONFIG_FILE);
+                (read_file(&path)?, Some(path))
+            }
+            None => (FileConfig::default(), None),
+        };
+        Self::merge(file, args, source_file)
+    }
+
+    /// Parses configuration text; `origin` names the file in error messages.
+    pub fn from_toml(text: &str, origin: &Path, args: &ServeArgs) -> Result<Self, ServerError> {
+        let file = parse_file(text, origin)?;
+        Self::merge(file, args, Some(origin.to_path_buf()))
+    }
+
+    fn merge(file: FileConfig, args: &ServeArgs, source_file: Option<PathBuf>) -> Result<Self, ServerError> {
+        let default_addr: SocketAddr = DEFAULT_ADDR
+            .parse()
+            .map_err(|_| ServerError::ConfigInvalid(format!("bad built-in address {DEFAULT_ADDR}")))?;
+        let data_dir = args.data_dir.clone().or(file.server.data_dir).unwrap_or_else(|| PathBuf::from("data"));
+        let database_url = args
+            .database_url
+            .clone()
+            .or(file.database.url)
+            .unwrap_or_else(|| domain::database::default_sqlite_url(&data_dir));
+        if model::DatabaseKind::from_url(&database_url).is_none() {
+            return Err(ServerError::ConfigInvalid(format!(
+                "database url `{}` is not supported: use sqlite://PATH or postgres://USER@HOST/DB",
+                domain::database::redact_password(&database_url)
+            )));
+        }
+        let database_max_connections = file.database.max_connections.unwrap_or(10);
+        if database_max_connections == 0 {
+            return Err(ServerError::ConfigInvalid("[database] max_connections must be at least 1".into()));
+        }
+        Ok(Self {
+            addr: args.addr.or(file.server.addr).unwrap_or(default_addr),
+            database_url,
+            database_max_connections,
+            data_dir,
+            log_format: args.log_format.or(file.log.format).unwrap_or_default(),
+            log_filter: args.log_filter.clone().or(file.log.filter).unwrap_or_else(|| "info".to_owned()),
+            site_dir: args.site_dir.clone().or(file.server.site_dir),
+            shutdown_timeout: Duration::from_secs(file.server.shutdown_timeout_secs.unwrap_or(30)),
+            source_file,
+        })
+    }
+
+    /// The configuration as TOML, with the database password hidden.
+    pub fn to_display_toml(&self) -> String {
+        let mut shown = self.clone();
+        shown.database_url = domain::database::redact_password(&shown.database_url);
+        toml::to_string_pretty(&shown).unwrap_or_else(|err| format!("# cannot show configuration: {err}"))
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileConfig, ServerError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ServerError::ConfigUnreadable {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse_file(&text, path)
+}
+
+fn parse_file(text: &str, origin: &Path) -> Result<FileConfig, ServerError> {
+    toml::from_str(text).map_err(|err| ServerError::ConfigInvalid(describe_toml_error(text, origin, &err)))
+}
+
+/// Turns a TOML error into `FILE:LINE:COL: [section] key: reason`.
+fn describe_toml_error(text: &str, origin: &Path, err: &toml::de::Error) -> String {
+    let reason = err.message().trim_end_matches('\n').to_owned();
+    let Some(span) = err.span() else {
+        return format!("{}: {reason}", origin.display());
+    };
+    let before = &text[..span.start.min(text.len())];
+    let line_number = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let column = before[line_start..].chars().count() + 1;
+    let line_text = text[line_start..].lines().next().unwrap_or_default();
+    let section = before
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|line| line.starts_with('[') && line.ends_with(']'))
+        .map(|header| header.trim_matches(|c| c == '[' || c == ']').trim().to_owned());
+    let key = line_text.split_once('=').map(|(key, _)| key.trim().to_owned());
+    let location = match (section, key) {
+        (Some(section), Some(key)) => format!("[{section}] {key}: "),
+        (None, Some(key)) => format!("{key}: "),
+        (Some(section), None) => format!("[{section}]: "),
+        (None, None) => String::new(),
+    };
+    format!("{}:{line_number}:{column}: {location}{reason}", origin.display())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ServerError> {
+        Config::from_toml(text, Path::new("portico.toml"), &ServeArgs::default())
+    }
+
+    #[test]
+    fn defaults_listen_on_7007_with_sqlite_in_data() {
+        let config = parse("").unwrap();
+        assert_eq!(config.addr.to_string(), "127.0.0.1:7007");
+        assert_eq!(config.data_dir, PathBuf::from("data"));
+        assert_eq!(config.database_url, "sqlite://data/portico.db?mode=rwc");
+        assert_eq!(config.log_format, LogFormat::Pretty);
+    }
+
+    #[test]
+    fn the_file_sets_values_and_the_data_dir_moves_the_default_database() {
+        let config = parse("[server]\naddr = \"0.0.0.0:8080\"\ndata_dir = \"/var/lib/portico\"\n[log]\nformat = \"json\"\n").unwrap();
+        assert_eq!(config.addr.to_string(), "0.0.0.0:8080");
+        assert_eq!(config.database_url, "sqlite:///var/lib/portico/portico.db?mode=rwc");
+        assert_eq!(config.log_format, LogFormat::Json);
+    }
+
+    #[test]
+    fn flags_and_environment_override_the_file() {
+        let args = ServeArgs {
+            addr: Some("127.0.0.1:9999".parse().unwrap()),
+            database_url: Some("postgres://postgres@127.0.0.1/test".into()),
+            log_format: Some(LogFormat::Json),
+            ..ServeArgs::default()
+        };
+        let text = "[server]\naddr = \"0.0.0.0:8080\"\n[database]\nurl = \"sqlite://x.db\"\n[log]\nformat = \"pretty\"\n";
+        let config = Config::from_toml(text, Path::new("portico.toml"), &args).unwrap();
+        assert_eq!(config.addr.to_string(), "127.0.0.1:9999");
+        assert_eq!(config.database_url, "postgres://postgres@127.0.0.1/test");
+        assert_eq!(config.log_format, LogFormat::Json);
+    }
+
+    #[test]
+    fn an_unknown_key_names_file_line_section_and_key() {
+        let err = parse("[server]\naddr = \"127.0.0.1:1\"\nadress = \"x\"\n").unwrap_err();
+        let message = err.to_string();
+        assert!(message.starts_with("portico.toml:3:1: [server] adress: unknown field `adress`"), "{message}");
+        assert_eq!(err.exit_code(), 2);
+    }
+
+    #[test]
+    fn a_value_of_the_wrong_type_names_its_line_and_key() {
+        let message = parse("[database]\n\nmax_connections = \"ten\"\n").unwrap_err().to_string();
+        assert!(message.starts_with("portico.toml:3:"), "{message}");
+        assert!(message.contains("[database] max_connections:"), "{message}");
+    }
+
+    #[test]
+    fn an_invalid_address_is_reported_at_its_line() {
+        let message = parse("[server]\naddr = \"localhost\"\n").unwrap_err().to_string();
+        assert!(message.starts_with("portico.toml:2:"), "{message}");
+        assert!(message.contains("[server] addr:"), "{message}");
+    }
+
+    #[test]
+    fn broken_toml_syntax_is_reported_with_its_line() {
+        let message = parse("[server\naddr = 1\n").unwrap_err().to_string();
+        assert!(message.starts_with("portico.toml:1:"), "{message}");
+    }
+
+    #[test]
+    fn an_unsupported_database_is_refused_without_showing_the_password() {
+        let message = parse("[database]\nurl = \"mysql://root:hunter2@db/x\"\n").unwrap_err().to_string();
+        assert!(message.contains("mysql://root:***@db/x"), "{message}");
+        assert!(!message.contains("hunter2"));
+    }
+
+    #[test]
+    fn a_missing_explicit_file_is_an_error_naming_it() {
+        let err = Config::load(Some(Path::new("/nonexistent/portico.toml")), &ServeArgs::default()).unwrap_err();
+        assert!(err.to_string().contains("/nonexistent/portico.toml"));
+        assert_eq!(err.exit_code(), 2);
+    }
+}

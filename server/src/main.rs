@@ -1,0 +1,31 @@
+//! `portico`: parse the command line, then serve or run a one-off command.
+//! Every failure ends as one readable line on stderr and an exit status.
+
+use clap::Parser;
+use server::cli::{Cli, Command};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("portico: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let outcome = runtime.block_on(async move {
+        match cli.command.clone().unwrap_or(Command::Serve(cli.serve.clone())) {
+            Command::Serve(args) => server::startup::serve(cli.config.as_deref(), &args).await,
+            Command::Migrate(args) => server::startup::migrate(cli.config.as_deref(), &args).await,
+            Command::Config(args) => server::startup::print_config(cli.config.as_deref(), &args),
+        }
+    });
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("portico: {err}");
+            ExitCode::from(err.exit_code())
+        }
+    }
+}

@@ -1,0 +1,182 @@
+//! `cargo xtask bench`: the figures `DESIGN.md` sets targets for, measured on
+//! a release build and written to `BENCHMARKS.md`.
+//!
+//! - cold start: process spawn until `/readyz` answers 200, on a new SQLite file;
+//! - first page weight: the home page's HTML, JS, wasm and CSS as transferred
+//!   with `Accept-Encoding: br, gzip`;
+//! - throughput: requests/s and p99 latency for `/healthz` and the
+//!   server-rendered home page, under `wrk` on loopback.
+
+use crate::e2e::{Db, Portico};
+use crate::shell::{self, Cmd};
+use std::fmt::Write as _;
+use std::time::Duration;
+
+const COLD_START_RUNS: usize = 7;
+const LOAD_SECONDS: &str = "10s";
+const LOAD_CONNECTIONS: &str = "32";
+
+pub fn run() -> Result<(), String> {
+    crate::build(true)?;
+    let binary = shell::target_dir().join("release/portico");
+    let mut report = String::new();
+    let _ = writeln!(report, "# Benchmarks\n");
+    let _ = writeln!(
+        report,
+        "Latest figures from `cargo xtask bench` (release build, {}), on this project's machine kind \
+         (2 cores, 24 GiB). Targets from `DESIGN.md`; Backstage figures from `shared/bench/BACKSTAGE.md`.\n",
+        today()
+    );
+
+    println!("\n==> cold start to /readyz 200 ({COLD_START_RUNS} runs, fresh SQLite each)");
+    let mut starts = Vec::new();
+    let mut rss_kib = 0;
+    for run in 0..COLD_START_RUNS {
+        let portico = Portico::start(&binary, Db::Sqlite, &format!("bench-start-{run}"))?;
+        starts.push(portico.ready_after);
+        rss_kib = portico.pid().map(rss_of).unwrap_or_default();
+    }
+    starts.sort();
+    let median = starts[starts.len() / 2];
+    let worst = starts[starts.len() - 1];
+    println!("median {median:?}, worst {worst:?}, RSS when ready {} KiB", rss_kib);
+    let _ = writeln!(report, "## Start-up\n");
+    let _ = writeln!(report, "| what | Portico | target | Backstage |\n|---|---|---|---|");
+    let _ = writeln!(report, "| cold start to `/readyz` 200, empty SQLite (median of {COLD_START_RUNS}) | {} | < 1 s | 2.4-3.8 s |", ms(median));
+    let _ = writeln!(report, "| worst of {COLD_START_RUNS} | {} | | |", ms(worst));
+    let _ = writeln!(report, "| resident memory when ready | {:.1} MiB | | 430-620 MiB after ingest |\n", rss_kib as f64 / 1024.0);
+
+    let portico = Portico::start(&binary, Db::Sqlite, "bench")?;
+    let base = portico.base_url();
+
+    println!("\n==> first page transfer size");
+    let html = Cmd::new("curl").args(["-s", &format!("{base}/")]).output().ok_or("curl could not fetch the home page")?;
+    let mut assets: Vec<String> = ["/", "js", "wasm", "css"]
+        .iter()
+        .filter_map(|kind| if *kind == "/" { Some("/".to_owned()) } else { find_asset(&html, kind) })
+        .collect();
+    assets.dedup();
+    let _ = writeln!(report, "## First page weight (home page, compressed as transferred)\n");
+    let _ = writeln!(report, "| file | brotli | gzip | uncompressed |\n|---|---|---|---|");
+    let mut totals = [0u64; 3];
+    for path in &assets {
+        let url = format!("{base}{path}");
+        let sizes = [transfer_size(&url, "br")?, transfer_size(&url, "gzip")?, transfer_size(&url, "identity")?];
+        for (total, size) in totals.iter_mut().zip(sizes) {
+            *total += size;
+        }
+        println!("{path}: br {} B, gzip {} B, raw {} B", sizes[0], sizes[1], sizes[2]);
+        let _ = writeln!(report, "| `{path}` | {} | {} | {} |", kb(sizes[0]), kb(sizes[1]), kb(sizes[2]));
+    }
+    let _ = writeln!(
+        report,
+        "| **total** (target < 400 KB; Backstage ~1.2 MB gzip) | **{}** | **{}** | {} |\n",
+        kb(totals[0]),
+        kb(totals[1]),
+        kb(totals[2])
+    );
+
+    println!("\n==> throughput (wrk, {LOAD_CONNECTIONS} connections, {LOAD_SECONDS} each)");
+    let _ = writeln!(report, "## Throughput on loopback (wrk, 2 threads, {LOAD_CONNECTIONS} connections, {LOAD_SECONDS})\n");
+    let _ = writeln!(report, "Load generator and server share the same 2 cores.\n");
+    let _ = writeln!(report, "| route | requests/s | p50 | p99 |\n|---|---|---|---|");
+    for path in ["/healthz", "/"] {
+        let output = Cmd::new("wrk")
+            .args(["-t2", "-c", LOAD_CONNECTIONS, "-d", LOAD_SECONDS, "--latency", &format!("{base}{path}")])
+            .output()
+            .ok_or("wrk failed")?;
+        let rps = line_value(&output, "Requests/sec:").unwrap_or_default();
+        let p50 = latency_percentile(&output, "50%").unwrap_or_default();
+        let p99 = latency_percentile(&output, "99%").unwrap_or_default();
+        println!("{path}: {rps} req/s, p50 {p50}, p99 {p99}");
+        let _ = writeln!(report, "| `GET {path}` | {rps} | {p50} | {p99} |");
+    }
+    drop(portico);
+
+    let _ = writeln!(report, "\nReproduce: `cargo xtask bench` (writes this file).");
+    let path = shell::project_root().join("BENCHMARKS.md");
+    std::fs::write(&path, &report).map_err(|err| format!("cannot write {}: {err}", path.display()))?;
+    println!("\n{report}");
+    println!("written to {}", path.display());
+    Ok(())
+}
+
+/// The `/pkg/...` path of the first asset with this extension in the page.
+fn find_asset(html: &str, extension: &str) -> Option<String> {
+    html.match_indices("/pkg/").find_map(|(start, _)| {
+        let rest = &html[start..];
+        let end = rest.find(|c: char| c == '"' || c == '\'' || c == ')' || c.is_whitespace())?;
+        let path = &rest[..end];
+        path.ends_with(&format!(".{extension}")).then(|| path.to_owned())
+    })
+}
+
+fn transfer_size(url: &str, encoding: &str) -> Result<u64, String> {
+    let output = Cmd::new("curl")
+        .args(["-s", "-o", "/dev/null", "-H", &format!("Accept-Encoding: {encoding}"), "-w", "%{size_download}", url])
+        .output()
+        .ok_or_else(|| format!("curl could not fetch {url}"))?;
+    output.trim().parse().map_err(|_| format!("curl gave no size for {url}"))
+}
+
+fn rss_of(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|line| line.starts_with("VmRSS:"))
+                .and_then(|line| line.split_whitespace().nth(1))
+                .and_then(|kib| kib.parse().ok())
+        })
+        .unwrap_or_default()
+}
+
+fn line_value(output: &str, label: &str) -> Option<String> {
+    output
+        .lines()
+        .find(|line| line.trim_start().starts_with(label))
+        .and_then(|line| line.split_whitespace().nth(1))
+        .map(str::to_owned)
+}
+
+fn latency_percentile(output: &str, percentile: &str) -> Option<String> {
+    output
+        .lines()
+        .map(str::trim)
+        .find(|line| line.starts_with(percentile))
+        .and_then(|line| line.split_whitespace().nth(1))
+        .map(str::to_owned)
+}
+
+fn ms(duration: Duration) -> String {
+    format!("{:.0} ms", duration.as_secs_f64() * 1000.0)
+}
+
+fn kb(bytes: u64) -> String {
+    format!("{:.1} KB", bytes as f64 / 1000.0)
+}
+
+fn today() -> String {
+    Cmd::new("date").args(["-u", "+%Y-%m-%d"]).output().map(|d| d.trim().to_owned()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn assets_are_found_in_the_page() {
+        let html = r#"<link rel="stylesheet" href="/pkg/portico.abc.css"><script>import('/pkg/portico.def.js')</script><link rel="preload" href="/pkg/portico.ghi.wasm">"#;
+        assert_eq!(find_asset(html, "css").as_deref(), Some("/pkg/portico.abc.css"));
+        assert_eq!(find_asset(html, "js").as_deref(), Some("/pkg/portico.def.js"));
+        assert_eq!(find_asset(html, "wasm").as_deref(), Some("/pkg/portico.ghi.wasm"));
+    }
+
+    #[test]
+    fn wrk_output_is_read() {
+        let output = "  Latency Distribution\n     50%  1.20ms\n     99%  5.01ms\nRequests/sec:  12345.67\n";
+        assert_eq!(line_value(output, "Requests/sec:").as_deref(), Some("12345.67"));
+        assert_eq!(latency_percentile(output, "99%").as_deref(), Some("5.01ms"));
+    }
+}
