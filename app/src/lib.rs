@@ -30,9 +30,8 @@ pub struct Assets {
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     provide_request_nonce();
-    let css_href = use_context::<Assets>()
-        .map(|assets| assets.css_href)
-        .unwrap_or_else(|| "/pkg/portico.css".to_owned());
+    let css_href =
+        use_context::<Assets>().map(|assets| assets.css_href).unwrap_or_else(|| "/pkg/portico.css".to_owned());
     view! {
         <!DOCTYPE html>
         <html lang="en">

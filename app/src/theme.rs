@@ -110,11 +110,8 @@ fn apply_theme(choice: ThemeChoice) -> bool {
     if let Ok(Some(storage)) = window.local_storage() {
         let _ = storage.set_item(STORAGE_KEY, choice.as_str());
     }
-    let prefers_dark = window
-        .match_media("(prefers-color-scheme: dark)")
-        .ok()
-        .flatten()
-        .is_some_and(|query| query.matches());
+    let prefers_dark =
+        window.match_media("(prefers-color-scheme: dark)").ok().flatten().is_some_and(|query| query.matches());
     let dark = match choice {
         ThemeChoice::Dark => true,
         ThemeChoice::Light => false,

@@ -35,9 +35,8 @@ impl Database {
     /// Opens a pool on `url` (sqlite:// or postgres://). For SQLite the file
     /// and its directory are created when missing.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self> {
-        let kind = DatabaseKind::from_url(url).ok_or_else(|| DomainError::UnsupportedDatabaseUrl {
-            url: redact_password(url),
-        })?;
+        let kind = DatabaseKind::from_url(url)
+            .ok_or_else(|| DomainError::UnsupportedDatabaseUrl { url: redact_password(url) })?;
         if kind == DatabaseKind::Sqlite {
             create_sqlite_parent_dir(url)?;
         }
@@ -85,9 +84,7 @@ impl Database {
     /// One trivial query; returns how long the round trip took.
     pub async fn ping(&self) -> Result<Duration> {
         let started = Instant::now();
-        self.connection
-            .query_one_raw(Statement::from_string(self.backend(), "SELECT 1"))
-            .await?;
+        self.connection.query_one_raw(Statement::from_string(self.backend(), "SELECT 1")).await?;
         Ok(started.elapsed())
     }
 
@@ -97,10 +94,7 @@ impl Database {
             DatabaseKind::Sqlite => "SELECT sqlite_version() AS version",
             DatabaseKind::Postgres => "SELECT current_setting('server_version') AS version",
         };
-        let row = self
-            .connection
-            .query_one_raw(Statement::from_string(self.backend(), sql))
-            .await?;
+        let row = self.connection.query_one_raw(Statement::from_string(self.backend(), sql)).await?;
         let version = match row {
             Some(row) => row.try_get::<String>("", "version")?,
             None => String::new(),
@@ -155,12 +149,7 @@ pub fn redact_password(url: &str) -> String {
 }
 
 fn create_sqlite_parent_dir(url: &str) -> Result<()> {
-    let path = url
-        .trim_start_matches("sqlite://")
-        .trim_start_matches("sqlite:")
-        .split('?')
-        .next()
-        .unwrap_or_default();
+    let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:").split('?').next().unwrap_or_default();
     if path.is_empty() || path == ":memory:" {
         return Ok(());
     }
@@ -198,10 +187,10 @@ mod tests {
     async fn a_new_database_is_migrated_and_current(test_db: crate::testing::TestDatabase) {
         let db = Database::connect(&test_db.url, 2).await.unwrap();
         assert_eq!(db.kind(), test_db.kind);
-        assert_eq!(db.pending_migrations().await.unwrap(), migration::Migrator::migrations().len());
+        assert_eq!(db.pending_migrations().await.unwrap(), Migrator::migrations().len());
         db.migrate().await.unwrap();
         assert_eq!(db.pending_migrations().await.unwrap(), 0);
-        assert_eq!(db.applied_migrations().await.unwrap(), migration::Migrator::migrations().len());
+        assert_eq!(db.applied_migrations().await.unwrap(), Migrator::migrations().len());
         // Migrating twice is harmless: a second replica starting does the same.
         db.migrate().await.unwrap();
         assert!(!db.server_version().await.unwrap().is_empty());

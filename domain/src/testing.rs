@@ -3,6 +3,9 @@
 //!
 //! Every test that touches the database runs on both engines; the
 //! [`on_both_databases!`](crate::on_both_databases) macro writes the two variants.
+//! Test support panics on purpose: a test that cannot get its database must fail.
+
+#![allow(clippy::expect_used, clippy::panic)]
 
 use model::DatabaseKind;
 
@@ -38,18 +41,10 @@ impl TestDatabase {
         let admin = sea_orm::Database::connect(&admin_url)
             .await
             .unwrap_or_else(|err| panic!("PostgreSQL must be reachable at {admin_url} for tests: {err}"));
-        admin
-            .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-            .await
-            .expect("create the test database");
+        admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create the test database");
         let _ = admin.close().await;
         let base = admin_url.rsplit_once('/').map(|(base, _)| base).unwrap_or(&admin_url);
-        Self {
-            url: format!("{base}/{name}"),
-            kind: DatabaseKind::Postgres,
-            postgres_name: Some(name),
-            _dir: None,
-        }
+        Self { url: format!("{base}/{name}"), kind: DatabaseKind::Postgres, postgres_name: Some(name), _dir: None }
     }
 
     /// A fresh database of the given kind.
@@ -73,9 +68,7 @@ impl Drop for TestDatabase {
             runtime.block_on(async move {
                 use sea_orm::ConnectionTrait;
                 if let Ok(admin) = sea_orm::Database::connect(&postgres_admin_url()).await {
-                    let _ = admin
-                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                        .await;
+                    let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
                     let _ = admin.close().await;
                 }
             });

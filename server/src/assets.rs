@@ -6,9 +6,9 @@
 //! `site/` next to itself so that it runs from wherever it is copied.
 
 use axum::http::{header, HeaderValue};
-use std::path::{Path, PathBuf};
 use axum::response::Response;
 use axum::Router;
+use std::path::{Path, PathBuf};
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -53,7 +53,8 @@ impl SiteAssets {
         } else {
             HeaderValue::from_static("no-cache")
         };
-        let only_on_success = move |response: &Response<_>| response.status().is_success().then(|| cache_control.clone());
+        let only_on_success =
+            move |response: &Response<_>| response.status().is_success().then(|| cache_control.clone());
         Router::new()
             .fallback_service(ServeDir::new(self.root.join("pkg")).precompressed_br().precompressed_gzip())
             .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, only_on_success))
@@ -75,11 +76,7 @@ fn find_site_dir(configured: Option<&Path>, exe_dir: Option<&Path>) -> PathBuf {
         }
     }
     candidates.push(PathBuf::from("target/site"));
-    candidates
-        .iter()
-        .find(|dir| dir.join("pkg").is_dir())
-        .cloned()
-        .unwrap_or_else(|| PathBuf::from("target/site"))
+    candidates.iter().find(|dir| dir.join("pkg").is_dir()).cloned().unwrap_or_else(|| PathBuf::from("target/site"))
 }
 
 #[cfg(test)]
@@ -113,5 +110,46 @@ mod tests {
         // target/release/portico finds target/site, as cargo-leptos lays them out.
         let found = find_site_dir(None, Some(&dir.path().join("release")));
         assert_eq!(found, dir.path().join("site"));
+    }
+
+    async fn fetch(router: Router, path: &str, accept_encoding: &str) -> Response {
+        use tower::ServiceExt;
+        let request = http::Request::get(path)
+            .header(header::ACCEPT_ENCODING, accept_encoding)
+            .body(axum::body::Body::empty())
+            .unwrap();
+        router.oneshot(request).await.unwrap()
+    }
+
+    fn site_with_assets() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("pkg")).unwrap();
+        std::fs::write(dir.path().join("pkg/portico.0123.css"), "body{}").unwrap();
+        std::fs::write(dir.path().join("pkg/portico.0123.css.br"), "brotli-bytes").unwrap();
+        dir
+    }
+
+    #[tokio::test]
+    async fn hashed_assets_are_cached_for_a_year_and_served_precompressed() {
+        let site = site_with_assets();
+        let assets = SiteAssets::from_parts(site.path().to_path_buf(), Some("css: 0123"));
+        let router: Router = Router::new().nest("/pkg", assets.pkg_router());
+        let response = fetch(router.clone(), "/pkg/portico.0123.css", "br").await;
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()[header::CACHE_CONTROL], "public, max-age=31536000, immutable");
+        assert_eq!(response.headers()[header::CONTENT_ENCODING], "br");
+        let missing = fetch(router, "/pkg/portico.missing.css", "br").await;
+        assert_eq!(missing.status(), 404);
+        assert!(missing.headers().get(header::CACHE_CONTROL).is_none(), "a 404 must not be cached forever");
+    }
+
+    #[tokio::test]
+    async fn unhashed_assets_are_revalidated() {
+        let site = site_with_assets();
+        let assets = SiteAssets::from_parts(site.path().to_path_buf(), None);
+        let router: Router = Router::new().nest("/pkg", assets.pkg_router());
+        let response = fetch(router, "/pkg/portico.0123.css", "identity").await;
+        assert_eq!(response.headers()[header::CACHE_CONTROL], "no-cache");
+        assert!(response.headers().get(header::CONTENT_ENCODING).is_none());
     }
 }

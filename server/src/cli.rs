@@ -113,7 +113,8 @@ mod tests {
     #[test]
     fn help_documents_every_environment_variable() {
         let help = Cli::command().render_long_help().to_string();
-        for var in ["PORTICO_CONFIG", "PORTICO_ADDR", "PORTICO_DATABASE_URL", "PORTICO_DATA_DIR", "PORTICO_LOG_FORMAT"] {
+        for var in ["PORTICO_CONFIG", "PORTICO_ADDR", "PORTICO_DATABASE_URL", "PORTICO_DATA_DIR", "PORTICO_LOG_FORMAT"]
+        {
             assert!(help.contains(var), "help does not mention {var}:\n{help}");
         }
     }

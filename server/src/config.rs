@@ -128,10 +128,8 @@ impl Config {
 }
 
 fn read_file(path: &Path) -> Result<FileConfig, ServerError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ServerError::ConfigUnreadable {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|source| ServerError::ConfigUnreadable { path: path.to_path_buf(), source })?;
     parse_file(&text, path)
 }
 
@@ -185,7 +183,9 @@ mod tests {
 
     #[test]
     fn the_file_sets_values_and_the_data_dir_moves_the_default_database() {
-        let config = parse("[server]\naddr = \"0.0.0.0:8080\"\ndata_dir = \"/var/lib/portico\"\n[log]\nformat = \"json\"\n").unwrap();
+        let config =
+            parse("[server]\naddr = \"0.0.0.0:8080\"\ndata_dir = \"/var/lib/portico\"\n[log]\nformat = \"json\"\n")
+                .unwrap();
         assert_eq!(config.addr.to_string(), "0.0.0.0:8080");
         assert_eq!(config.database_url, "sqlite:///var/lib/portico/portico.db?mode=rwc");
         assert_eq!(config.log_format, LogFormat::Json);
@@ -199,7 +199,8 @@ mod tests {
             log_format: Some(LogFormat::Json),
             ..ServeArgs::default()
         };
-        let text = "[server]\naddr = \"0.0.0.0:8080\"\n[database]\nurl = \"sqlite://x.db\"\n[log]\nformat = \"pretty\"\n";
+        let text =
+            "[server]\naddr = \"0.0.0.0:8080\"\n[database]\nurl = \"sqlite://x.db\"\n[log]\nformat = \"pretty\"\n";
         let config = Config::from_toml(text, Path::new("portico.toml"), &args).unwrap();
         assert_eq!(config.addr.to_string(), "127.0.0.1:9999");
         assert_eq!(config.database_url, "postgres://postgres@127.0.0.1/test");

@@ -85,12 +85,15 @@ impl Metrics {
                 key.status
             );
         }
-        out.push_str("# HELP portico_http_request_duration_seconds Time to answer HTTP requests, by method and route.\n");
+        out.push_str(
+            "# HELP portico_http_request_duration_seconds Time to answer HTTP requests, by method and route.\n",
+        );
         out.push_str("# TYPE portico_http_request_duration_seconds histogram\n");
         for (key, histogram) in &series.latency {
             let labels = format!("method=\"{}\",route=\"{}\"", escape(&key.method), escape(&key.route));
             for (bound, count) in LATENCY_BUCKETS.iter().zip(histogram.buckets) {
-                let _ = writeln!(out, "portico_http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {count}");
+                let _ =
+                    writeln!(out, "portico_http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {count}");
             }
             let _ = writeln!(
                 out,
@@ -165,10 +168,18 @@ mod tests {
         metrics.observe_request("GET", "/healthz", 200, 0.2);
         let mut out = String::new();
         metrics.render_requests(&mut out);
-        assert!(out.contains("portico_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 2"), "{out}");
-        assert!(out.contains("portico_http_request_duration_seconds_bucket{method=\"GET\",route=\"/healthz\",le=\"0.0025\"} 0"));
-        assert!(out.contains("portico_http_request_duration_seconds_bucket{method=\"GET\",route=\"/healthz\",le=\"0.005\"} 1"));
-        assert!(out.contains("portico_http_request_duration_seconds_bucket{method=\"GET\",route=\"/healthz\",le=\"0.25\"} 2"));
+        assert!(
+            out.contains("portico_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 2"),
+            "{out}"
+        );
+        assert!(out.contains(
+            "portico_http_request_duration_seconds_bucket{method=\"GET\",route=\"/healthz\",le=\"0.0025\"} 0"
+        ));
+        assert!(out.contains(
+            "portico_http_request_duration_seconds_bucket{method=\"GET\",route=\"/healthz\",le=\"0.005\"} 1"
+        ));
+        assert!(out
+            .contains("portico_http_request_duration_seconds_bucket{method=\"GET\",route=\"/healthz\",le=\"0.25\"} 2"));
         assert!(out.contains("portico_http_request_duration_seconds_count{method=\"GET\",route=\"/healthz\"} 2"));
     }
 

@@ -35,9 +35,8 @@ pub fn build(state: AppState) -> Router {
 
     // Compress text and wasm; leave images and already-compressed files alone.
     // Level 4 keeps brotli cheap enough to run per request on HTML.
-    let compress_predicate = DefaultPredicate::new()
-        .and(SizeAbove::new(256))
-        .and(NotForContentType::const_new("application/octet-stream"));
+    let compress_predicate =
+        DefaultPredicate::new().and(SizeAbove::new(256)).and(NotForContentType::const_new("application/octet-stream"));
 
     Router::new()
         .route("/healthz", get(health::healthz))

@@ -26,11 +26,7 @@ pub async fn serve(config_file: Option<&Path>, args: &ServeArgs) -> Result<(), S
     let config = Config::load(config_file, args)?;
     telemetry::init(config.log_format, &config.log_filter);
     let application = Application::build(config, started).await?;
-    tracing::info!(
-        "Portico {} listening on http://{}",
-        env!("CARGO_PKG_VERSION"),
-        application.local_addr()
-    );
+    tracing::info!("Portico {} listening on http://{}", env!("CARGO_PKG_VERSION"), application.local_addr());
     application.run_until(shutdown_signal()).await
 }
 
@@ -71,10 +67,9 @@ impl Application {
                 _ => err.to_string(),
             },
         })?;
-        let local_addr = listener.local_addr().map_err(|source| ServerError::Io {
-            what: "cannot read the listening address".to_owned(),
-            source,
-        })?;
+        let local_addr = listener
+            .local_addr()
+            .map_err(|source| ServerError::Io { what: "cannot read the listening address".to_owned(), source })?;
         let assets = SiteAssets::locate(config.site_dir.as_deref());
         let leptos_options = LeptosOptions::builder()
             .output_name("portico")
@@ -157,7 +152,11 @@ async fn connect_database(services: Services, url: String, max_connections: u32)
     }
 }
 
-async fn open_and_migrate(services: &Services, url: &str, max_connections: u32) -> Result<Database, domain::DomainError> {
+async fn open_and_migrate(
+    services: &Services,
+    url: &str,
+    max_connections: u32,
+) -> Result<Database, domain::DomainError> {
     let database = Database::connect(url, max_connections).await?;
     services.set_readiness(Readiness::Migrating);
     database.migrate().await?;

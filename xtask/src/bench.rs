@@ -42,15 +42,24 @@ pub fn run() -> Result<(), String> {
     println!("median {median:?}, worst {worst:?}, RSS when ready {} KiB", rss_kib);
     let _ = writeln!(report, "## Start-up\n");
     let _ = writeln!(report, "| what | Portico | target | Backstage |\n|---|---|---|---|");
-    let _ = writeln!(report, "| cold start to `/readyz` 200, empty SQLite (median of {COLD_START_RUNS}) | {} | < 1 s | 2.4-3.8 s |", ms(median));
+    let _ = writeln!(
+        report,
+        "| cold start to `/readyz` 200, empty SQLite (median of {COLD_START_RUNS}) | {} | < 1 s | 2.4-3.8 s |",
+        ms(median)
+    );
     let _ = writeln!(report, "| worst of {COLD_START_RUNS} | {} | | |", ms(worst));
-    let _ = writeln!(report, "| resident memory when ready | {:.1} MiB | | 430-620 MiB after ingest |\n", rss_kib as f64 / 1024.0);
+    let _ = writeln!(
+        report,
+        "| resident memory when ready | {:.1} MiB | | 430-620 MiB after ingest |\n",
+        rss_kib as f64 / 1024.0
+    );
 
     let portico = Portico::start(&binary, Db::Sqlite, "bench")?;
     let base = portico.base_url();
 
     println!("\n==> first page transfer size");
-    let html = Cmd::new("curl").args(["-s", &format!("{base}/")]).output().ok_or("curl could not fetch the home page")?;
+    let html =
+        Cmd::new("curl").args(["-s", &format!("{base}/")]).output().ok_or("curl could not fetch the home page")?;
     let mut assets: Vec<String> = ["/", "js", "wasm", "css"]
         .iter()
         .filter_map(|kind| if *kind == "/" { Some("/".to_owned()) } else { find_asset(&html, kind) })
@@ -77,7 +86,10 @@ pub fn run() -> Result<(), String> {
     );
 
     println!("\n==> throughput (wrk, {LOAD_CONNECTIONS} connections, {LOAD_SECONDS} each)");
-    let _ = writeln!(report, "## Throughput on loopback (wrk, 2 threads, {LOAD_CONNECTIONS} connections, {LOAD_SECONDS})\n");
+    let _ = writeln!(
+        report,
+        "## Throughput on loopback (wrk, 2 threads, {LOAD_CONNECTIONS} connections, {LOAD_SECONDS})\n"
+    );
     let _ = writeln!(report, "Load generator and server share the same 2 cores.\n");
     let _ = writeln!(report, "| route | requests/s | p50 | p99 |\n|---|---|---|---|");
     for path in ["/healthz", "/"] {

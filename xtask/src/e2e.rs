@@ -27,7 +27,8 @@ impl Db {
 
 /// The PostgreSQL server that tests create their databases on.
 pub fn postgres_admin_url() -> String {
-    std::env::var("PORTICO_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+    std::env::var("PORTICO_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
 }
 
 /// A running `portico` with its own database; stopped and cleaned up on drop.
@@ -66,7 +67,8 @@ impl Portico {
         let log = shell::target_dir().join(format!("portico-{label}-{}.log", db.name()));
         let started = Instant::now();
         let child = command.spawn_logged(&log)?;
-        let mut portico = Self { child: Some(child), addr, ready_after: Duration::ZERO, log, data_dir, postgres_database };
+        let mut portico =
+            Self { child: Some(child), addr, ready_after: Duration::ZERO, log, data_dir, postgres_database };
         portico.ready_after = portico.wait_until_ready(started)?;
         Ok(portico)
     }

@@ -16,7 +16,8 @@ const CARGO_TOOLS: [CargoTool; 3] = [
 
 /// Debian packages: the browser for end2end tests, a load generator and curl
 /// for benchmarks, psql to create test databases, and fonts for screenshots.
-const DEBIAN_PACKAGES: [&str; 6] = ["chromium", "wrk", "curl", "postgresql-client", "fonts-dejavu-core", "fonts-liberation"];
+const DEBIAN_PACKAGES: [&str; 6] =
+    ["chromium", "wrk", "curl", "postgresql-client", "fonts-dejavu-core", "fonts-liberation"];
 
 struct CargoTool {
     krate: &'static str,
@@ -101,14 +102,15 @@ fn cargo_tool(tool: &CargoTool) -> Result<(), String> {
     if version.split_whitespace().any(|word| word == tool.version) {
         return Ok(());
     }
-    println!("xtask: installing {} {} (once per machine; cargo-leptos takes ~15 minutes on 2 cores)", tool.krate, tool.version);
+    println!(
+        "xtask: installing {} {} (once per machine; cargo-leptos takes ~15 minutes on 2 cores)",
+        tool.krate, tool.version
+    );
     let spec = format!("{}@{}", tool.krate, tool.version);
     let mut args = vec!["install", spec.as_str()];
     if tool.locked {
         args.push("--locked");
     }
     // Tools get their own target directory: their dependencies never match the project's.
-    shell::cargo(&args)
-        .env("CARGO_TARGET_DIR", shell::home_dir().join(".cache/portico/tools-target"))
-        .run()
+    shell::cargo(&args).env("CARGO_TARGET_DIR", shell::home_dir().join(".cache/portico/tools-target")).run()
 }

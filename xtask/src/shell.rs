@@ -137,8 +137,3 @@ impl Cmd {
 pub fn cargo(args: &[&str]) -> Cmd {
     Cmd::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())).args(args)
 }
-
-/// Whether a program can be found on the project's PATH.
-pub fn has_program(name: &str) -> bool {
-    tool_path().split(':').any(|dir| Path::new(dir).join(name).is_file())
-}

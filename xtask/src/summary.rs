@@ -72,10 +72,7 @@ impl Summary {
         }
         let total: Duration = self.steps.iter().map(|step| step.took).sum();
         println!("  total {:>45.1}s", total.as_secs_f64());
-        println!(
-            "tests: {} passed, {} failed, {} skipped",
-            self.tests_passed, self.tests_failed, self.tests_skipped
-        );
+        println!("tests: {} passed, {} failed, {} skipped", self.tests_passed, self.tests_failed, self.tests_skipped);
     }
 }
 

@@ -16,9 +16,8 @@ pub fn run() -> Result<(), String> {
         return Err("setup failed".to_owned());
     }
     summary.step("cargo fmt --check", |_| shell::cargo(&["fmt", "--all", "--check"]).run());
-    summary.step("leptosfmt --check", |_| {
-        shell::Cmd::new("leptosfmt").args(["--check", "app/src", "frontend/src"]).run()
-    });
+    summary
+        .step("leptosfmt --check", |_| shell::Cmd::new("leptosfmt").args(["--check", "app/src", "frontend/src"]).run());
     summary.step("clippy (ssr: server crates, all targets)", |_| {
         let mut args = vec!["clippy", "--all-targets"];
         args.extend(SERVER_CRATES);
@@ -50,9 +49,8 @@ pub fn run() -> Result<(), String> {
         summary.count_tests(&output);
         outcome
     });
-    summary.step("trunk build (client-side dev build)", |_| {
-        shell::Cmd::new("trunk").args(["build", "--offline"]).run()
-    });
+    summary
+        .step("trunk build (client-side dev build)", |_| shell::Cmd::new("trunk").args(["build", "--offline"]).run());
     let binary = shell::target_dir().join("debug/portico");
     for db in [Db::Sqlite, Db::Postgres] {
         let name = format!("end2end in Chromium ({})", db.name());

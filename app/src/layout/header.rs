@@ -85,7 +85,8 @@ fn SearchBox() -> impl IntoView {
                     target.dyn_into::<web_sys::Element>().ok()
                 })
                 .is_some_and(|element| matches!(element.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
-            let shortcut = (event.key() == "/" && !typing) || (event.key() == "k" && (event.ctrl_key() || event.meta_key()));
+            let shortcut =
+                (event.key() == "/" && !typing) || (event.key() == "k" && (event.ctrl_key() || event.meta_key()));
             if shortcut {
                 if let Some(input) = input.get_untracked() {
                     event.prevent_default();

@@ -112,7 +112,8 @@ fn StatusFigures(status: SystemStatus) -> impl IntoView {
 fn live_uptime(at_render: u64) -> RwSignal<u64> {
     let uptime = RwSignal::new(at_render);
     #[cfg(any(feature = "hydrate", feature = "csr"))]
-    if let Ok(handle) = set_interval_with_handle(move || uptime.update(|s| *s += 1), std::time::Duration::from_secs(1)) {
+    if let Ok(handle) = set_interval_with_handle(move || uptime.update(|s| *s += 1), std::time::Duration::from_secs(1))
+    {
         on_cleanup(move || handle.clear());
     }
     uptime
@@ -156,7 +157,10 @@ fn DatabaseCheckCard() -> impl IntoView {
     let toasts = crate::ui::use_toasts();
     Effect::new(move |_| match check.value().get() {
         Some(Ok(result)) => {
-            toasts.show(Tone::Success, format!("{} answered in {}", result.database, human_latency(result.round_trip_micros)));
+            toasts.show(
+                Tone::Success,
+                format!("{} answered in {}", result.database, human_latency(result.round_trip_micros)),
+            );
             history.update(|history| {
                 history.insert(0, result);
                 history.truncate(5);
@@ -290,4 +294,3 @@ fn SystemDetails(status: StatusResource) -> impl IntoView {
         </Card>
     }
 }
-

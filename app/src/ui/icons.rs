@@ -28,7 +28,9 @@ pub fn close() -> AnyView {
     icon(r#"<path d="M18 6 6 18M6 6l12 12"/>"#)
 }
 pub fn sun() -> AnyView {
-    icon(r#"<circle cx="12" cy="12" r="4"/><path d="M12 2v2M12 20v2M4.93 4.93l1.41 1.41M17.66 17.66l1.41 1.41M2 12h2M20 12h2M6.34 17.66l-1.41 1.41M19.07 4.93l-1.41 1.41"/>"#)
+    icon(
+        r#"<circle cx="12" cy="12" r="4"/><path d="M12 2v2M12 20v2M4.93 4.93l1.41 1.41M17.66 17.66l1.41 1.41M2 12h2M20 12h2M6.34 17.66l-1.41 1.41M19.07 4.93l-1.41 1.41"/>"#,
+    )
 }
 pub fn moon() -> AnyView {
     icon(r#"<path d="M12 3a6 6 0 0 0 9 9 9 9 0 1 1-9-9Z"/>"#)
@@ -37,7 +39,9 @@ pub fn search() -> AnyView {
     icon(r#"<circle cx="11" cy="11" r="7"/><path d="m20 20-3.5-3.5"/>"#)
 }
 pub fn database() -> AnyView {
-    icon(r#"<ellipse cx="12" cy="5" rx="8" ry="3"/><path d="M4 5v14c0 1.7 3.6 3 8 3s8-1.3 8-3V5"/><path d="M4 12c0 1.7 3.6 3 8 3s8-1.3 8-3"/>"#)
+    icon(
+        r#"<ellipse cx="12" cy="5" rx="8" ry="3"/><path d="M4 5v14c0 1.7 3.6 3 8 3s8-1.3 8-3V5"/><path d="M4 12c0 1.7 3.6 3 8 3s8-1.3 8-3"/>"#,
+    )
 }
 pub fn clock() -> AnyView {
     icon(r#"<circle cx="12" cy="12" r="9"/><path d="M12 7v5l3 2"/>"#)
@@ -52,7 +56,9 @@ pub fn plus() -> AnyView {
     icon(r#"<path d="M12 5v14M5 12h14"/>"#)
 }
 pub fn book() -> AnyView {
-    icon(r#"<path d="M4 19.5A2.5 2.5 0 0 1 6.5 17H20V3H6.5A2.5 2.5 0 0 0 4 5.5v14Z"/><path d="M4 19.5A2.5 2.5 0 0 0 6.5 22H20v-5"/>"#)
+    icon(
+        r#"<path d="M4 19.5A2.5 2.5 0 0 1 6.5 17H20V3H6.5A2.5 2.5 0 0 0 4 5.5v14Z"/><path d="M4 19.5A2.5 2.5 0 0 0 6.5 22H20v-5"/>"#,
+    )
 }
 pub fn compass() -> AnyView {
     icon(r#"<circle cx="12" cy="12" r="9"/><path d="m16 8-2 6-6 2 2-6 6-2Z"/>"#)
@@ -64,7 +70,9 @@ pub fn user() -> AnyView {
     icon(r#"<circle cx="12" cy="8" r="4"/><path d="M4 21a8 8 0 0 1 16 0"/>"#)
 }
 pub fn alert() -> AnyView {
-    icon(r#"<path d="M12 9v4M12 17h.01"/><path d="M10.3 3.9 1.8 18a2 2 0 0 0 1.7 3h17a2 2 0 0 0 1.7-3L13.7 3.9a2 2 0 0 0-3.4 0Z"/>"#)
+    icon(
+        r#"<path d="M12 9v4M12 17h.01"/><path d="M10.3 3.9 1.8 18a2 2 0 0 0 1.7 3h17a2 2 0 0 0 1.7-3L13.7 3.9a2 2 0 0 0-3.4 0Z"/>"#,
+    )
 }
 pub fn logo() -> AnyView {
     view! {

@@ -32,7 +32,16 @@ fn help_documents_commands_and_environment_variables() {
     let output = run(portico().arg("--help"));
     assert!(output.status.success());
     let help = String::from_utf8(output.stdout).unwrap();
-    for needle in ["serve", "migrate", "PORTICO_ADDR", "PORTICO_DATABASE_URL", "PORTICO_DATA_DIR", "PORTICO_LOG_FORMAT", "PORTICO_CONFIG", "/readyz"] {
+    for needle in [
+        "serve",
+        "migrate",
+        "PORTICO_ADDR",
+        "PORTICO_DATABASE_URL",
+        "PORTICO_DATA_DIR",
+        "PORTICO_LOG_FORMAT",
+        "PORTICO_CONFIG",
+        "/readyz",
+    ] {
         assert!(help.contains(needle), "--help does not mention {needle}");
     }
 }
@@ -46,7 +55,10 @@ fn environment_overrides_the_file_and_flags_override_the_environment() {
     let shown = String::from_utf8(output.stdout).unwrap();
     assert!(shown.contains("addr = \"127.0.0.1:2222\""), "{shown}");
     assert!(shown.contains("log_format = \"json\""), "{shown}");
-    let output = run(portico().args(["config", "--addr", "127.0.0.1:3333", "--config"]).arg(&file).env("PORTICO_ADDR", "127.0.0.1:2222"));
+    let output = run(portico()
+        .args(["config", "--addr", "127.0.0.1:3333", "--config"])
+        .arg(&file)
+        .env("PORTICO_ADDR", "127.0.0.1:2222"));
     assert!(String::from_utf8(output.stdout).unwrap().contains("addr = \"127.0.0.1:3333\""));
 }
 
@@ -58,7 +70,8 @@ fn an_invalid_config_file_names_file_line_and_key_and_exits_2() {
     let output = run(portico().arg("--config").arg(&file));
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8(output.stderr).unwrap();
-    let expected = format!("portico: {}:5:1: [database] max_conections: unknown field `max_conections`", file.display());
+    let expected =
+        format!("portico: {}:5:1: [database] max_conections: unknown field `max_conections`", file.display());
     assert!(stderr.starts_with(&expected), "{stderr}");
     assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
 }
