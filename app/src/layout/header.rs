@@ -3,7 +3,7 @@
 
 use super::user_menu::UserMenu;
 use crate::theme::use_theme;
-use crate::ui::icons;
+use crate::ui::{aria_bool, icons};
 use leptos::prelude::*;
 use leptos_router::components::{Form, A};
 use leptos_router::hooks::{use_location, use_query_map};
@@ -39,7 +39,7 @@ pub fn Header() -> impl IntoView {
                         class="btn btn-ghost btn-icon nav-toggle"
                         aria-label="Menu"
                         aria-controls="mobile-nav"
-                        aria-expanded=move || if menu_open.get() { "true" } else { "false" }
+                        aria-expanded=move || aria_bool(menu_open.get())
                         data-testid="nav-toggle"
                         on:click=move |_| menu_open.update(|open| *open = !*open)
                     >

@@ -2,7 +2,7 @@
 //! Until sign-in exists every visitor is a read-only guest.
 
 use crate::theme::{use_theme, ThemeChoice};
-use crate::ui::{icons, Dialog};
+use crate::ui::{aria_bool, icons, Dialog};
 use leptos::prelude::*;
 
 #[component]
@@ -24,7 +24,7 @@ pub fn UserMenu() -> impl IntoView {
                 class="btn btn-ghost btn-icon avatar-button"
                 aria-label="User menu"
                 aria-haspopup="true"
-                aria-expanded=move || if open.get() { "true" } else { "false" }
+                aria-expanded=move || aria_bool(open.get())
                 aria-controls="user-menu"
                 data-testid="user-menu"
                 on:click=move |_| open.update(|open| *open = !*open)
@@ -48,7 +48,7 @@ pub fn UserMenu() -> impl IntoView {
                                     <button
                                         type="button"
                                         class="segment"
-                                        aria-pressed=move || if theme.choice.get() == choice { "true" } else { "false" }
+                                        aria-pressed=move || aria_bool(theme.choice.get() == choice)
                                         data-testid=format!("theme-{}", choice.as_str())
                                         on:click=move |_| theme.choose(choice)
                                     >

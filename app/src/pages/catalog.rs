@@ -1,7 +1,7 @@
 //! The catalog page. Until locations are registered it explains what will
 //! appear here; the header search lands here with `?q=`.
 
-use crate::ui::{icons, EmptyState};
+use crate::ui::{icons, EmptyState, PageHeader};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -12,12 +12,7 @@ pub fn CatalogPage() -> impl IntoView {
     let term = move || query.read().get("q").filter(|term| !term.trim().is_empty());
     view! {
         <Title text="Catalog" />
-        <div class="page-header">
-            <div>
-                <h1 class="h1">"Catalog"</h1>
-                <p class="lead">"Every component, API, resource, system, domain, team and person."</p>
-            </div>
-        </div>
+        <PageHeader title="Catalog" lead="Every component, API, resource, system, domain, team and person." />
         {move || match term() {
             Some(term) => {
                 view! {

@@ -1,6 +1,6 @@
 //! The "Create" page, where software templates will be offered.
 
-use crate::ui::{icons, EmptyState};
+use crate::ui::{icons, EmptyState, PageHeader};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -8,12 +8,7 @@ use leptos_meta::Title;
 pub fn CreatePage() -> impl IntoView {
     view! {
         <Title text="Create" />
-        <div class="page-header">
-            <div>
-                <h1 class="h1">"Create"</h1>
-                <p class="lead">"Start new services the standard way, from your company's templates."</p>
-            </div>
-        </div>
+        <PageHeader title="Create" lead="Start new services the standard way, from your company's templates." />
         <EmptyState
             icon=icons::plus
             title="No templates yet"

@@ -1,6 +1,6 @@
 //! The documentation page, listing docs that live next to the code.
 
-use crate::ui::{icons, EmptyState};
+use crate::ui::{icons, EmptyState, PageHeader};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -8,12 +8,7 @@ use leptos_meta::Title;
 pub fn DocsPage() -> impl IntoView {
     view! {
         <Title text="Docs" />
-        <div class="page-header">
-            <div>
-                <h1 class="h1">"Docs"</h1>
-                <p class="lead">"Documentation written next to the code, in one place."</p>
-            </div>
-        </div>
+        <PageHeader title="Docs" lead="Documentation written next to the code, in one place." />
         <EmptyState
             icon=icons::book
             title="No documentation yet"

@@ -2,7 +2,7 @@
 //! the server, and where to go next.
 
 use crate::error::AppError;
-use crate::ui::{icons, Badge, Button, ButtonLink, Card, Skeleton, Tab, TabPanel, Table, Tabs, Tone};
+use crate::ui::{icons, Badge, Button, ButtonLink, Card, PageHeader, Skeleton, Tab, TabPanel, Table, Tabs, Tone};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use model::{human_duration, human_latency, DatabaseCheck, SystemStatus};
@@ -28,13 +28,9 @@ pub fn HomePage() -> impl IntoView {
     let status = Resource::new(|| (), |_| load_system_status());
     view! {
         <Title text="Home" />
-        <div class="page-header">
-            <div>
-                <h1 class="h1">"Welcome to Portico"</h1>
-                <p class="lead">"Everything your company builds, who owns it, and how it fits together."</p>
-            </div>
+        <PageHeader title="Welcome to Portico" lead="Everything your company builds, who owns it, and how it fits together.">
             <ButtonLink href="/create">{icons::plus()} "Create a service"</ButtonLink>
-        </div>
+        </PageHeader>
         <Tabs label="Home sections" tabs=vec![Tab { id: "overview", label: "Overview" }, Tab { id: "system", label: "System" }]>
             <TabPanel id="overview">
                 <div class="stack">
@@ -213,35 +209,26 @@ fn GetStarted() -> impl IntoView {
     view! {
         <Card title="Get started" description="Where to go next.">
             <ul class="link-list">
-                <li>
-                    <a class="link-row" href="/catalog">
-                        <span class="link-row-icon">{icons::layers()}</span>
-                        <span>
-                            <span class="link-row-title">"Browse the catalog"</span>
-                            <span class="link-row-text">"Services, APIs, resources, teams and who owns what."</span>
-                        </span>
-                    </a>
-                </li>
-                <li>
-                    <a class="link-row" href="/create">
-                        <span class="link-row-icon">{icons::plus()}</span>
-                        <span>
-                            <span class="link-row-title">"Create something new"</span>
-                            <span class="link-row-text">"Start a service from your company's templates."</span>
-                        </span>
-                    </a>
-                </li>
-                <li>
-                    <a class="link-row" href="/docs">
-                        <span class="link-row-icon">{icons::book()}</span>
-                        <span>
-                            <span class="link-row-title">"Read the docs"</span>
-                            <span class="link-row-text">"Documentation that lives next to the code."</span>
-                        </span>
-                    </a>
-                </li>
+                <LinkRow href="/catalog" icon=icons::layers title="Browse the catalog" text="Services, APIs, resources, teams and who owns what." />
+                <LinkRow href="/create" icon=icons::plus title="Create something new" text="Start a service from your company's templates." />
+                <LinkRow href="/docs" icon=icons::book title="Read the docs" text="Documentation that lives next to the code." />
             </ul>
         </Card>
+    }
+}
+
+#[component]
+fn LinkRow(href: &'static str, icon: fn() -> AnyView, title: &'static str, text: &'static str) -> impl IntoView {
+    view! {
+        <li>
+            <a class="link-row" href=href>
+                <span class="link-row-icon">{icon()}</span>
+                <span>
+                    <span class="link-row-title">{title}</span>
+                    <span class="link-row-text">{text}</span>
+                </span>
+            </a>
+        </li>
     }
 }
 

@@ -1,6 +1,7 @@
 //! Tabs whose selection lives in the URL (`?tab=system`), so a tab can be
 //! linked to, bookmarked and restored by the back button.
 
+use super::page_header::aria_bool;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
@@ -46,7 +47,7 @@ pub fn Tabs(
                                 attr:role="tab"
                                 attr:id=format!("tab-{}", tab.id)
                                 attr:aria-controls=format!("panel-{}", tab.id)
-                                attr:aria-selected=move || if selected() { "true" } else { "false" }
+                                attr:aria-selected=move || aria_bool(selected())
                                 attr:class=move || if selected() { "tab tab-active" } else { "tab" }
                                 scroll=false
                             >

@@ -29,6 +29,17 @@ impl TestApp {
         self.client.get(self.url(path)).send().await.expect("request failed")
     }
 
+    /// Calls a server function without arguments, as the hydrated app does.
+    pub async fn call_server_fn(&self, endpoint: &str) -> reqwest::Response {
+        self.client
+            .post(self.url(&format!("/api/fn/{endpoint}")))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("")
+            .send()
+            .await
+            .expect("server function call failed")
+    }
+
     /// Stops the server as SIGTERM would and waits for it to finish.
     pub async fn shut_down(mut self) {
         if let Some(stop) = self.stop.take() {

@@ -43,14 +43,7 @@ async fn every_section_has_a_page_and_unknown_paths_get_404(app: TestApp) {
 on_both_databases!(sections, every_section_has_a_page_and_unknown_paths_get_404);
 
 async fn server_functions_answer_with_data_from_the_database(app: TestApp) {
-    let response = app
-        .client
-        .post(app.url("/api/fn/system_status"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body("")
-        .send()
-        .await
-        .unwrap();
+    let response = app.call_server_fn("system_status").await;
     assert_eq!(response.status(), 200);
     let status: model::SystemStatus = response.json().await.unwrap();
     assert_eq!(status.database, app.kind);
@@ -59,14 +52,7 @@ async fn server_functions_answer_with_data_from_the_database(app: TestApp) {
     assert!(!status.database_version.is_empty());
     assert_eq!(status.installation_id.len(), 36);
 
-    let response = app
-        .client
-        .post(app.url("/api/fn/check_database"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body("")
-        .send()
-        .await
-        .unwrap();
+    let response = app.call_server_fn("check_database").await;
     assert_eq!(response.status(), 200);
     let check: model::DatabaseCheck = response.json().await.unwrap();
     assert_eq!(check.database, app.kind);
