@@ -28,3 +28,30 @@ pub fn ErrorPage(errors: ArcRwSignal<Errors>) -> impl IntoView {
         </div>
     }
 }
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+    use crate::AppError;
+    use leptos_router::components::Router;
+
+    #[test]
+    fn the_error_page_says_what_went_wrong_and_offers_a_way_on() {
+        let owner = Owner::new();
+        let html = owner.with(|| {
+            leptos_meta::provide_meta_context();
+            provide_context(leptos_router::location::RequestUrl::new("/broken"));
+            let errors = ArcRwSignal::new(Errors::default());
+            errors.update(|errors| errors.insert_with_default_key(AppError::NotReady("database unreachable".into())));
+            view! {
+                <Router>
+                    <ErrorPage errors />
+                </Router>
+            }
+            .to_html()
+        });
+        assert!(html.contains("Something went wrong"), "{html}");
+        assert!(html.contains("database unreachable"), "{html}");
+        assert!(html.contains("href=\"/\""), "{html}");
+    }
+}
