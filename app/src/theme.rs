@@ -63,13 +63,20 @@ impl ThemeState {
     pub fn provide() -> Self {
         let state = Self { choice: RwSignal::new(ThemeChoice::System), dark: RwSignal::new(false) };
         Effect::new(move |_| {
-            if let Some((choice, dark)) = read_applied_theme() {
-                state.choice.set(choice);
-                state.dark.set(dark);
-            }
+            state.sync_with_page();
+            #[cfg(any(feature = "hydrate", feature = "csr"))]
+            follow_os_changes(state);
         });
         provide_context(state);
         state
+    }
+
+    /// Reads what the page shows now (the boot script may have changed it).
+    fn sync_with_page(self) {
+        if let Some((choice, dark)) = read_applied_theme() {
+            self.choice.set(choice);
+            self.dark.set(dark);
+        }
     }
 
     /// Applies and remembers a choice.
@@ -81,6 +88,7 @@ impl ThemeState {
 
     /// Switches to the opposite of what is showing now.
     pub fn toggle(self) {
+        self.sync_with_page();
         let next = if self.dark.get_untracked() { ThemeChoice::Light } else { ThemeChoice::Dark };
         self.choose(next);
     }
@@ -88,6 +96,22 @@ impl ThemeState {
 
 pub fn use_theme() -> ThemeState {
     use_context::<ThemeState>().unwrap_or_else(ThemeState::provide)
+}
+
+/// Keeps the state in step when the OS switches theme while the choice is
+/// "system" (the boot script's listener updates the page first).
+#[cfg(any(feature = "hydrate", feature = "csr"))]
+fn follow_os_changes(state: ThemeState) {
+    use leptos::wasm_bindgen::closure::Closure;
+    use leptos::wasm_bindgen::JsCast;
+    let Some(query) = web_sys::window().and_then(|window| window.match_media("(prefers-color-scheme: dark)").ok().flatten())
+    else {
+        return;
+    };
+    let on_change = Closure::<dyn Fn()>::new(move || state.sync_with_page());
+    let _ = query.add_event_listener_with_callback("change", on_change.as_ref().unchecked_ref());
+    // The listener lives as long as the page does.
+    on_change.forget();
 }
 
 #[cfg(any(feature = "hydrate", feature = "csr"))]

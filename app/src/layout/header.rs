@@ -6,7 +6,7 @@ use crate::theme::use_theme;
 use crate::ui::{aria_bool, icons};
 use leptos::prelude::*;
 use leptos_router::components::{Form, A};
-use leptos_router::hooks::{use_location, use_query_map};
+use leptos_router::hooks::use_query_map;
 
 /// The main sections, in navigation order.
 const SECTIONS: [(&str, &str); 4] = [("/", "Home"), ("/catalog", "Catalog"), ("/create", "Create"), ("/docs", "Docs")];
@@ -14,12 +14,6 @@ const SECTIONS: [(&str, &str); 4] = [("/", "Home"), ("/catalog", "Catalog"), ("/
 #[component]
 pub fn Header() -> impl IntoView {
     let menu_open = RwSignal::new(false);
-    let location = use_location();
-    // Following a link closes the phone menu.
-    Effect::new(move |_| {
-        location.pathname.track();
-        menu_open.set(false);
-    });
     view! {
         <header class="header">
             <div class="header-inner">
@@ -47,7 +41,14 @@ pub fn Header() -> impl IntoView {
                     </button>
                 </div>
             </div>
-            <nav id="mobile-nav" class="nav-mobile" aria-label="Main (mobile)" hidden=move || !menu_open.get()>
+            // Following one of its links closes the phone menu.
+            <nav
+                id="mobile-nav"
+                class="nav-mobile"
+                aria-label="Main (mobile)"
+                hidden=move || !menu_open.get()
+                on:click=move |_| menu_open.set(false)
+            >
                 <NavLinks />
             </nav>
         </header>

@@ -67,7 +67,7 @@ fn StatusSummary(status: StatusResource) -> impl IntoView {
             .collect_view()
     };
     view! {
-        <section class="stat-grid" aria-label="Status" aria-busy=move || status.get().is_none().then_some("true")>
+        <section class="stat-grid" aria-label="Status">
             <Suspense fallback=skeletons>
                 {move || Suspend::new(async move {
                     match status.await {
