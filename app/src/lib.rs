@@ -72,7 +72,9 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     ui::toast::provide_toasts();
     view! {
-        <Title formatter=|page: String| if page.is_empty() { "Portico".to_owned() } else { format!("{page} · Portico") } />
+        <Title formatter=|page: String| {
+            if page.is_empty() { "Portico".to_owned() } else { format!("{page} · Portico") }
+        } />
         <Router>
             <layout::Shell>
                 <Routes fallback=pages::not_found::NotFound>

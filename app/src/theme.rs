@@ -104,7 +104,8 @@ pub fn use_theme() -> ThemeState {
 fn follow_os_changes(state: ThemeState) {
     use leptos::wasm_bindgen::closure::Closure;
     use leptos::wasm_bindgen::JsCast;
-    let Some(query) = web_sys::window().and_then(|window| window.match_media("(prefers-color-scheme: dark)").ok().flatten())
+    let Some(query) =
+        web_sys::window().and_then(|window| window.match_media("(prefers-color-scheme: dark)").ok().flatten())
     else {
         return;
     };

@@ -11,6 +11,8 @@ test('the home page renders live status from the server', async ({ page }) => {
   await expect(page.getByTestId('stat-database')).toContainText(databaseLabel);
   await expect(page.getByTestId('stat-schema')).toContainText('migration');
   await expect(page.getByRole('navigation', { name: 'Main', exact: true })).toBeVisible();
+  // On a wide screen the phone menu button stays out of the way.
+  await expect(page.getByTestId('nav-toggle')).toBeHidden();
 });
 
 test('after hydration a click calls a server function and the page updates', async ({ page }) => {

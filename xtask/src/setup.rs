@@ -12,7 +12,7 @@ const CARGO_TOOLS: [CargoTool; 4] = [
     CargoTool { krate: "cargo-leptos", binary: "cargo-leptos", version: "0.3.10", locked: true },
     CargoTool { krate: "wasm-bindgen-cli", binary: "wasm-bindgen", version: "0.2.130", locked: false },
     CargoTool { krate: "leptosfmt", binary: "leptosfmt", version: "0.1.33", locked: true },
-    CargoTool { krate: "trunk", binary: "trunk", version: "0.22.1", locked: true },
+    CargoTool { krate: "trunk", binary: "trunk", version: "0.21.14", locked: true },
 ];
 
 /// Debian packages: the browser for end2end tests, a load generator and curl

@@ -24,7 +24,9 @@ pub fn ErrorPage(errors: ArcRwSignal<Errors>) -> impl IntoView {
                     "Browse the catalog"
                 </ButtonLink>
             </EmptyState>
-            <ul class="error-list">{move || messages().into_iter().map(|message| view! { <li>{message}</li> }).collect_view()}</ul>
+            <ul class="error-list">
+                {move || messages().into_iter().map(|message| view! { <li>{message}</li> }).collect_view()}
+            </ul>
         </div>
     }
 }

@@ -28,10 +28,25 @@ pub fn HomePage() -> impl IntoView {
     let status = Resource::new(|| (), |_| load_system_status());
     view! {
         <Title text="Home" />
-        <PageHeader title="Welcome to Portico" lead="Everything your company builds, who owns it, and how it fits together.">
+        <PageHeader
+            title="Welcome to Portico"
+            lead="Everything your company builds, who owns it, and how it fits together."
+        >
             <ButtonLink href="/create">{icons::plus()} "Create a service"</ButtonLink>
         </PageHeader>
-        <Tabs label="Home sections" tabs=vec![Tab { id: "overview", label: "Overview" }, Tab { id: "system", label: "System" }]>
+        <Tabs
+            label="Home sections"
+            tabs=vec![
+                Tab {
+                    id: "overview",
+                    label: "Overview",
+                },
+                Tab {
+                    id: "system",
+                    label: "System",
+                },
+            ]
+        >
             <TabPanel id="overview">
                 <div class="stack">
                     <StatusSummary status />
@@ -204,14 +219,37 @@ fn short_time(rfc3339: &str) -> String {
     rfc3339.get(11..19).map(|time| format!("{time} UTC")).unwrap_or_else(|| rfc3339.to_owned())
 }
 
+/// `2026-11-25T21:40:01.123+00:00` → `2026-11-25 21:40 UTC`.
+fn short_date_time(rfc3339: &str) -> String {
+    match (rfc3339.get(..10), rfc3339.get(11..16)) {
+        (Some(date), Some(time)) => format!("{date} {time} UTC"),
+        _ => rfc3339.to_owned(),
+    }
+}
+
 #[component]
 fn GetStarted() -> impl IntoView {
     view! {
         <Card title="Get started" description="Where to go next.">
             <ul class="link-list">
-                <LinkRow href="/catalog" icon=icons::layers title="Browse the catalog" text="Services, APIs, resources, teams and who owns what." />
-                <LinkRow href="/create" icon=icons::plus title="Create something new" text="Start a service from your company's templates." />
-                <LinkRow href="/docs" icon=icons::book title="Read the docs" text="Documentation that lives next to the code." />
+                <LinkRow
+                    href="/catalog"
+                    icon=icons::layers
+                    title="Browse the catalog"
+                    text="Services, APIs, resources, teams and who owns what."
+                />
+                <LinkRow
+                    href="/create"
+                    icon=icons::plus
+                    title="Create something new"
+                    text="Start a service from your company's templates."
+                />
+                <LinkRow
+                    href="/docs"
+                    icon=icons::book
+                    title="Read the docs"
+                    text="Documentation that lives next to the code."
+                />
             </ul>
         </Card>
     }
@@ -237,13 +275,15 @@ fn LinkRow(href: &'static str, icon: fn() -> AnyView, title: &'static str, text:
 fn SystemDetails(status: StatusResource) -> impl IntoView {
     view! {
         <Card title="Installation" description="Facts about this Portico and its database.">
-            <Suspense fallback=|| view! { <Skeleton class="h-40 w-full" /> }>
+            <Suspense fallback=|| {
+                view! { <Skeleton class="h-40 w-full" /> }
+            }>
                 {move || Suspend::new(async move {
                     match status.await {
                         Ok(status) => {
                             let rows = vec![
                                 ("Installation id", status.installation_id.clone()),
-                                ("Installed", status.installed_at.clone()),
+                                ("Installed", short_date_time(&status.installed_at)),
                                 ("Version", status.version.clone()),
                                 ("Database", format!("{} {}", status.database.label(), status.database_version)),
                                 ("Migrations applied", status.migrations_applied.to_string()),
@@ -279,5 +319,18 @@ fn SystemDetails(status: StatusResource) -> impl IntoView {
                 })}
             </Suspense>
         </Card>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_shortened_for_people_and_bad_input_is_shown_as_is() {
+        assert_eq!(short_time("2026-11-25T21:40:01.123+00:00"), "21:40:01 UTC");
+        assert_eq!(short_date_time("2026-11-25T21:40:01.123+00:00"), "2026-11-25 21:40 UTC");
+        assert_eq!(short_time("soon"), "soon");
+        assert_eq!(short_date_time("soon"), "soon");
     }
 }

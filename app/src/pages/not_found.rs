@@ -19,7 +19,10 @@ pub fn NotFound() -> impl IntoView {
             <EmptyState
                 icon=icons::compass
                 title="Page not found"
-                description=format!("There is nothing at {}. It may have moved, or the link is mistyped.", path.get_untracked())
+                description=format!(
+                    "There is nothing at {}. It may have moved, or the link is mistyped.",
+                    path.get_untracked(),
+                )
             >
                 <ButtonLink href="/">"Go to the home page"</ButtonLink>
                 <ButtonLink href="/catalog" variant=Variant::Secondary>

@@ -10,7 +10,9 @@ pub fn Card(
     #[prop(optional, into)] class: String,
 ) -> impl IntoView {
     view! {
-        <section class=format!("card {class}")>
+        <section class=format!(
+            "card {class}",
+        )>
             {title
                 .map(|title| {
                     view! {
@@ -19,8 +21,7 @@ pub fn Card(
                             {description.map(|text| view! { <p class="card-description">{text}</p> })}
                         </header>
                     }
-                })}
-            <div class="card-body">{children()}</div>
+                })} <div class="card-body">{children()}</div>
         </section>
     }
 }

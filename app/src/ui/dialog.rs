@@ -31,7 +31,9 @@ pub fn Dialog(open: RwSignal<bool>, #[prop(into)] title: String, children: Child
                 }
             >
                 <header class="dialog-header">
-                    <h2 class="dialog-title" id=title_id.clone()>{title.clone()}</h2>
+                    <h2 class="dialog-title" id=title_id.clone()>
+                        {title.clone()}
+                    </h2>
                     <button
                         type="button"
                         class="btn btn-ghost btn-icon"

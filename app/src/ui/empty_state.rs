@@ -13,8 +13,7 @@ pub fn EmptyState(
     view! {
         <div class="empty-state">
             {icon.map(|icon| view! { <div class="empty-state-icon">{icon()}</div> })}
-            <h2 class="empty-state-title">{title}</h2>
-            <p class="empty-state-text">{description}</p>
+            <h2 class="empty-state-title">{title}</h2> <p class="empty-state-text">{description}</p>
             {children.map(|children| view! { <div class="empty-state-actions">{children()}</div> })}
         </div>
     }

@@ -78,7 +78,14 @@ pub fn logo() -> AnyView {
     view! {
         <svg class="logo-mark" viewBox="0 0 32 32" aria-hidden="true" focusable="false">
             <rect width="32" height="32" rx="8" fill="currentColor"></rect>
-            <path d="M9 24V10h8a5 5 0 0 1 0 10h-4" class="logo-ink" fill="none" stroke-width="3" stroke-linecap="round" stroke-linejoin="round"></path>
+            <path
+                d="M9 24V10h8a5 5 0 0 1 0 10h-4"
+                class="logo-ink"
+                fill="none"
+                stroke-width="3"
+                stroke-linecap="round"
+                stroke-linejoin="round"
+            ></path>
         </svg>
     }
     .into_any()

@@ -68,7 +68,13 @@ pub fn TabPanel(id: &'static str, children: Children) -> impl IntoView {
     let active = use_context::<TabsContext>().map(|context| context.active);
     let hidden = move || active.is_some_and(|active| active.get() != id);
     view! {
-        <div class="tab-panel" role="tabpanel" id=format!("panel-{id}") aria-labelledby=format!("tab-{id}") hidden=hidden>
+        <div
+            class="tab-panel"
+            role="tabpanel"
+            id=format!("panel-{id}")
+            aria-labelledby=format!("tab-{id}")
+            hidden=hidden
+        >
             {children()}
         </div>
     }
