@@ -184,7 +184,7 @@ mod tests {
         assert_eq!(default_sqlite_url(Path::new("data")), "sqlite://data/portico.db?mode=rwc");
     }
 
-    async fn a_new_database_is_migrated_and_current(test_db: crate::testing::TestDatabase) {
+    async fn a_new_database_is_migrated_and_current(test_db: testkit::TestDatabase) {
         let db = Database::connect(&test_db.url, 2).await.unwrap();
         assert_eq!(db.kind(), test_db.kind);
         assert_eq!(db.pending_migrations().await.unwrap(), Migrator::migrations().len());
@@ -197,9 +197,9 @@ mod tests {
         assert!(db.pool_stats().max >= 1);
         db.close().await.unwrap();
     }
-    crate::on_both_databases!(new_database, a_new_database_is_migrated_and_current);
+    testkit::on_both_databases!(new_database, a_new_database_is_migrated_and_current);
 
-    async fn the_installation_is_recorded_once(test_db: crate::testing::TestDatabase) {
+    async fn the_installation_is_recorded_once(test_db: testkit::TestDatabase) {
         let db = Database::connect(&test_db.url, 2).await.unwrap();
         db.migrate().await.unwrap();
         let first = crate::settings::ensure_installation(db.connection()).await.unwrap();
@@ -207,5 +207,5 @@ mod tests {
         assert_eq!(first, second);
         db.close().await.unwrap();
     }
-    crate::on_both_databases!(installation, the_installation_is_recorded_once);
+    testkit::on_both_databases!(installation, the_installation_is_recorded_once);
 }

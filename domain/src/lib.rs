@@ -10,8 +10,6 @@ pub mod error;
 pub mod services;
 pub mod settings;
 pub mod system;
-#[cfg(any(test, feature = "testing"))]
-pub mod testing;
 
 pub use database::Database;
 pub use error::DomainError;

@@ -52,6 +52,9 @@ impl Cmd {
             .current_dir(project_root())
             .env("PATH", tool_path())
             .env("CARGO_TARGET_DIR", target_dir())
+            // leptos_config reads this at compile time and cargo-leptos sets it:
+            // setting it everywhere lets test and lint builds reuse its output.
+            .env("LEPTOS_OUTPUT_NAME", "portico")
             .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
         Self { command, display }
     }

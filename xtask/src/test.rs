@@ -6,8 +6,8 @@ use crate::summary::Summary;
 use crate::{setup, shell};
 
 /// The crates compiled for the server (the `ssr` side).
-const SERVER_CRATES: [&str; 12] =
-    ["-p", "model", "-p", "domain", "-p", "migration", "-p", "app", "-p", "server", "-p", "xtask"];
+const SERVER_CRATES: [&str; 14] =
+    ["-p", "model", "-p", "domain", "-p", "migration", "-p", "app", "-p", "server", "-p", "testkit", "-p", "xtask"];
 
 pub fn run() -> Result<(), String> {
     let mut summary = Summary::default();

@@ -2,13 +2,13 @@
 //! database and waits until it is ready; and the macro that runs a test on
 //! both databases.
 
-use domain::testing::TestDatabase;
 use model::DatabaseKind;
 use server::cli::ServeArgs;
 use server::config::Config;
 use server::startup::Application;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
+use testkit::TestDatabase;
 
 pub struct TestApp {
     pub addr: SocketAddr,

@@ -2,7 +2,7 @@
 
 use crate::helpers::{start, test_config, TestApp};
 use crate::on_both_databases;
-use domain::testing::TestDatabase;
+use testkit::TestDatabase;
 
 async fn healthz_answers_ok(app: TestApp) {
     let response = app.get("/healthz").await;

@@ -3,6 +3,8 @@
 //!
 //! Every test that touches the database runs on both engines; the
 //! [`on_both_databases!`](crate::on_both_databases) macro writes the two variants.
+//! Its own crate, so that tests change no feature of the crates they test
+//! and test builds reuse what the product build compiled.
 //! Test support panics on purpose: a test that cannot get its database must fail.
 
 #![allow(clippy::expect_used, clippy::panic)]
@@ -29,7 +31,7 @@ impl TestDatabase {
     /// A new SQLite file in its own temporary directory.
     pub fn sqlite() -> Self {
         let dir = tempfile::tempdir().expect("a temporary directory for the test database");
-        let url = crate::database::default_sqlite_url(dir.path());
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("portico.db").display());
         Self { url, kind: DatabaseKind::Sqlite, postgres_name: None, _dir: Some(dir) }
     }
 
@@ -86,12 +88,12 @@ macro_rules! on_both_databases {
         mod $name {
             #[tokio::test]
             async fn sqlite() {
-                super::$body($crate::testing::TestDatabase::sqlite()).await;
+                super::$body($crate::TestDatabase::sqlite()).await;
             }
 
             #[tokio::test]
             async fn postgres() {
-                super::$body($crate::testing::TestDatabase::postgres().await).await;
+                super::$body($crate::TestDatabase::postgres().await).await;
             }
         }
     };
