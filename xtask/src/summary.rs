@@ -65,13 +65,13 @@ impl Summary {
                 Some(error) if error.starts_with("skipped") => "skip",
                 Some(_) => "FAIL",
             };
-            println!("  {mark}  {:<36} {:>7.1}s", step.name, step.took.as_secs_f64());
+            println!("  {mark}  {:<48} {:>7.1}s", step.name, step.took.as_secs_f64());
             if let Some(error) = &step.error {
                 println!("        {error}");
             }
         }
         let total: Duration = self.steps.iter().map(|step| step.took).sum();
-        println!("  total {:>45.1}s", total.as_secs_f64());
+        println!("  total {:>57.1}s", total.as_secs_f64());
         println!("tests: {} passed, {} failed, {} skipped", self.tests_passed, self.tests_failed, self.tests_skipped);
     }
 }
