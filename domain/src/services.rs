@@ -6,7 +6,7 @@
 
 use crate::database::Database;
 use crate::error::{DomainError, Result};
-use crate::system::ProcessInfo;
+use crate::system::{DatabaseFacts, ProcessInfo};
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
@@ -49,7 +49,7 @@ pub struct Services {
 
 #[derive(Debug)]
 struct Inner {
-    database: RwLock<Option<Database>>,
+    database: RwLock<Option<(Database, Arc<DatabaseFacts>)>>,
     readiness: RwLock<Readiness>,
     process: ProcessInfo,
 }
@@ -72,8 +72,14 @@ impl Services {
 
     /// The database, or `NotReady` saying why it cannot be used yet.
     pub fn database(&self) -> Result<Database> {
-        let database = self.inner.database.read().ok().and_then(|slot| slot.clone());
+        let database = self.inner.database.read().ok().and_then(|slot| slot.as_ref().map(|(db, _)| db.clone()));
         database.ok_or_else(|| DomainError::NotReady(self.readiness().describe()))
+    }
+
+    /// What start-up learned about the database, or `NotReady`.
+    pub fn database_facts(&self) -> Result<Arc<DatabaseFacts>> {
+        let facts = self.inner.database.read().ok().and_then(|slot| slot.as_ref().map(|(_, facts)| facts.clone()));
+        facts.ok_or_else(|| DomainError::NotReady(self.readiness().describe()))
     }
 
     pub fn readiness(&self) -> Readiness {
@@ -91,9 +97,9 @@ impl Services {
     }
 
     /// Makes a connected, migrated database available and marks the service ready.
-    pub fn set_database(&self, database: Database) {
+    pub fn set_database(&self, database: Database, facts: DatabaseFacts) {
         if let Ok(mut slot) = self.inner.database.write() {
-            *slot = Some(database);
+            *slot = Some((database, Arc::new(facts)));
         }
         self.set_readiness(Readiness::Ready);
     }
@@ -101,6 +107,6 @@ impl Services {
     /// Takes the database out of service (at shutdown) and returns it for closing.
     pub fn take_database(&self) -> Option<Database> {
         self.set_readiness(Readiness::Stopping);
-        self.inner.database.write().ok().and_then(|mut slot| slot.take())
+        self.inner.database.write().ok().and_then(|mut slot| slot.take()).map(|(database, _)| database)
     }
 }

@@ -3,7 +3,8 @@
 
 use crate::database::Database;
 use crate::error::Result;
-use crate::settings;
+use crate::services::Services;
+use crate::settings::{self, Installation};
 use chrono::Utc;
 use model::{DatabaseCheck, SystemStatus};
 use std::time::Instant;
@@ -15,17 +16,38 @@ pub struct ProcessInfo {
     pub started: Instant,
 }
 
-/// Gathers the status snapshot shown on the home page.
-pub async fn status(db: &Database, process: &ProcessInfo) -> Result<SystemStatus> {
-    let installation = settings::ensure_installation(db.connection()).await?;
+/// What start-up learned about the database; it does not change while the
+/// process runs, so pages read it from memory instead of querying each time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatabaseFacts {
+    pub installation: Installation,
+    pub server_version: String,
+}
+
+impl DatabaseFacts {
+    /// Records the installation (first start only) and reads the engine version.
+    pub async fn gather(db: &Database) -> Result<Self> {
+        Ok(Self {
+            installation: settings::ensure_installation(db.connection()).await?,
+            server_version: db.server_version().await?,
+        })
+    }
+}
+
+/// Gathers the status snapshot shown on the home page: one query (migrations
+/// applied, which another replica may change), the rest from memory.
+pub async fn status(services: &Services) -> Result<SystemStatus> {
+    let db = services.database()?;
+    let facts = services.database_facts()?;
+    let process = services.process();
     Ok(SystemStatus {
         version: process.version.to_owned(),
         database: db.kind(),
-        database_version: db.server_version().await?,
+        database_version: facts.server_version.clone(),
         uptime_seconds: process.started.elapsed().as_secs(),
         migrations_applied: u32::try_from(db.applied_migrations().await?).unwrap_or(u32::MAX),
-        installed_at: installation.installed_at.to_rfc3339(),
-        installation_id: installation.id,
+        installed_at: facts.installation.installed_at.to_rfc3339(),
+        installation_id: facts.installation.id.clone(),
     })
 }
 

@@ -8,6 +8,7 @@ use crate::config::Config;
 use crate::error::ServerError;
 use crate::state::AppState;
 use crate::{router, telemetry};
+use domain::system::DatabaseFacts;
 use domain::{Database, Readiness, Services};
 use leptos::config::LeptosOptions;
 use std::future::Future;
@@ -132,9 +133,9 @@ async fn connect_database(services: Services, url: String, max_connections: u32)
     loop {
         attempt += 1;
         match open_and_migrate(&services, &url, max_connections).await {
-            Ok(database) => {
-                tracing::info!(database = %database.kind(), "database ready");
-                services.set_database(database);
+            Ok((database, facts)) => {
+                tracing::info!(database = %database.kind(), version = %facts.server_version, "database ready");
+                services.set_database(database, facts);
                 return;
             }
             Err(domain::DomainError::UnsupportedDatabaseUrl { url }) => {
@@ -156,12 +157,12 @@ async fn open_and_migrate(
     services: &Services,
     url: &str,
     max_connections: u32,
-) -> Result<Database, domain::DomainError> {
+) -> Result<(Database, DatabaseFacts), domain::DomainError> {
     let database = Database::connect(url, max_connections).await?;
     services.set_readiness(Readiness::Migrating);
     database.migrate().await?;
-    domain::settings::ensure_installation(database.connection()).await?;
-    Ok(database)
+    let facts = DatabaseFacts::gather(&database).await?;
+    Ok((database, facts))
 }
 
 /// Completes on SIGINT (Ctrl-C) or SIGTERM.

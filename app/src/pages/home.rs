@@ -11,8 +11,7 @@ use model::{human_duration, human_latency, DatabaseCheck, SystemStatus};
 #[server(prefix = "/api/fn", endpoint = "system_status")]
 pub async fn load_system_status() -> Result<SystemStatus, AppError> {
     let services = use_context::<domain::Services>().ok_or(AppError::Internal)?;
-    let database = services.database()?;
-    Ok(domain::system::status(&database, services.process()).await?)
+    Ok(domain::system::status(&services).await?)
 }
 
 /// Times one round trip to the database, on request.
