@@ -72,14 +72,14 @@ impl Services {
 
     /// The database, or `NotReady` saying why it cannot be used yet.
     pub fn database(&self) -> Result<Database> {
-        let database = self.inner.database.read().ok().and_then(|slot| slot.as_ref().map(|(db, _)| db.clone()));
-        database.ok_or_else(|| DomainError::NotReady(self.readiness().describe()))
+        self.ready().map(|(database, _)| database)
     }
 
-    /// What start-up learned about the database, or `NotReady`.
-    pub fn database_facts(&self) -> Result<Arc<DatabaseFacts>> {
-        let facts = self.inner.database.read().ok().and_then(|slot| slot.as_ref().map(|(_, facts)| facts.clone()));
-        facts.ok_or_else(|| DomainError::NotReady(self.readiness().describe()))
+    /// The database and what start-up learned about it, read together, or
+    /// `NotReady` saying why they cannot be used yet.
+    pub fn ready(&self) -> Result<(Database, Arc<DatabaseFacts>)> {
+        let ready = self.inner.database.read().ok().and_then(|slot| slot.clone());
+        ready.ok_or_else(|| DomainError::NotReady(self.readiness().describe()))
     }
 
     pub fn readiness(&self) -> Readiness {

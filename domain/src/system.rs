@@ -37,8 +37,7 @@ impl DatabaseFacts {
 /// Gathers the status snapshot shown on the home page: one query (migrations
 /// applied, which another replica may change), the rest from memory.
 pub async fn status(services: &Services) -> Result<SystemStatus> {
-    let db = services.database()?;
-    let facts = services.database_facts()?;
+    let (db, facts) = services.ready()?;
     let process = services.process();
     Ok(SystemStatus {
         version: process.version.to_owned(),

@@ -9,7 +9,7 @@
 
 #![allow(clippy::expect_used, clippy::panic)]
 
-use model::DatabaseKind;
+pub use model::DatabaseKind;
 
 /// Where tests find PostgreSQL; override with `PORTICO_TEST_POSTGRES_URL`.
 pub const DEFAULT_POSTGRES_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
@@ -80,20 +80,25 @@ impl Drop for TestDatabase {
 }
 
 /// Writes a test twice, once on a fresh SQLite file and once on a fresh
-/// PostgreSQL database: `on_both_databases!(name, async_fn_taking_TestDatabase);`
-/// yields the tests `name::sqlite` and `name::postgres`.
+/// PostgreSQL database: `on_both_databases!(name, body)` yields the tests
+/// `name::sqlite` and `name::postgres`, each calling `body(TestDatabase)`.
+/// With a third argument, `setup(DatabaseKind)` makes what `body` receives
+/// instead (for example a server spawned on that database).
 #[macro_export]
 macro_rules! on_both_databases {
     ($name:ident, $body:ident) => {
+        $crate::on_both_databases!($name, $body, $crate::TestDatabase::new);
+    };
+    ($name:ident, $body:ident, $setup:path) => {
         mod $name {
             #[tokio::test]
             async fn sqlite() {
-                super::$body($crate::TestDatabase::sqlite()).await;
+                super::$body($setup($crate::DatabaseKind::Sqlite).await).await;
             }
 
             #[tokio::test]
             async fn postgres() {
-                super::$body($crate::TestDatabase::postgres().await).await;
+                super::$body($setup($crate::DatabaseKind::Postgres).await).await;
             }
         }
     };

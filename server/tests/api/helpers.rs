@@ -108,18 +108,6 @@ impl TestApp {
 #[macro_export]
 macro_rules! on_both_databases {
     ($name:ident, $body:ident) => {
-        mod $name {
-            #[tokio::test]
-            async fn sqlite() {
-                let app = $crate::helpers::spawn_app(model::DatabaseKind::Sqlite).await;
-                super::$body(app).await;
-            }
-
-            #[tokio::test]
-            async fn postgres() {
-                let app = $crate::helpers::spawn_app(model::DatabaseKind::Postgres).await;
-                super::$body(app).await;
-            }
-        }
+        testkit::on_both_databases!($name, $body, $crate::helpers::spawn_app);
     };
 }
