@@ -7,10 +7,12 @@
 
 pub mod database;
 pub mod error;
+pub mod identity;
 pub mod services;
 pub mod settings;
 pub mod system;
 
 pub use database::Database;
 pub use error::DomainError;
+pub use identity::Identity;
 pub use services::{Readiness, Services};

@@ -56,3 +56,9 @@ pub async fn ensure_installation(db: &impl ConnectionTrait) -> Result<Installati
     let installed_at = DateTime::parse_from_rfc3339(&installed_at).unwrap_or(now);
     Ok(Installation { id, installed_at })
 }
+
+/// Removes a setting.
+pub async fn delete(db: &impl ConnectionTrait, key: &str) -> Result<()> {
+    Entity::delete_by_id(key.to_owned()).exec(db).await?;
+    Ok(())
+}

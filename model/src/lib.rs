@@ -3,6 +3,11 @@
 //!
 //! Nothing here does I/O, so the crate compiles to wasm unchanged.
 
+pub mod identity;
 pub mod system;
 
+pub use identity::{
+    AccessInfo, AuditEvent, AuditOutcome, AuditPage, AuditQuery, CreatedToken, Role, SignedInUser, TokenScope, TokenSummary,
+    UserChange, UserSummary, Viewer,
+};
 pub use system::{human_duration, human_latency, DatabaseCheck, DatabaseKind, SystemStatus};

@@ -25,6 +25,23 @@ variables, then by flags. Example portico.toml:
   format = \"json\"      # or \"pretty\"
   filter = \"info\"      # RUST_LOG syntax
 
+  [auth]
+  guest = false              # read-only access without signing in (demos)
+  session_idle_minutes = 720
+  session_max_age_hours = 168
+  max_failed_sign_ins = 8    # then the account is locked for lockout_minutes
+  lockout_minutes = 15
+
+  [auth.oidc]                # optional single sign-on (OpenID Connect)
+  issuer = \"https://login.example.com\"
+  client_id = \"portico\"
+  client_secret = \"...\"      # or PORTICO_OIDC_CLIENT_SECRET
+  label = \"Example SSO\"
+
+User and token commands act on the same database as `portico serve`:
+  printf '%s\\n' \"$PASSWORD\" | portico user add jane --admin --email jane@example.com
+  portico token create --user jane --scope write
+
 Health: GET /healthz (alive), GET /readyz (database reachable and migrated),
 GET /metrics (Prometheus text format).";
 
@@ -52,6 +69,90 @@ pub enum Command {
     Migrate(ServeArgs),
     /// Print the effective configuration (file, environment and flags merged) and exit.
     Config(ServeArgs),
+    /// Manage users: `portico user add NAME [--admin]` (password from stdin or a prompt).
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens: `portico token create --user NAME [--scope read|write]`.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum UserCommand {
+    /// Create a user. The password is read from stdin (one line) or asked for
+    /// at a prompt; it is never taken from the command line.
+    Add(UserAddArgs),
+    /// Set a new password for a user (read like `user add`).
+    Passwd(UserPasswdArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct UserAddArgs {
+    /// The username: lowercase letters, digits, '.', '_' and '-'.
+    pub name: String,
+    /// Make the user an admin (default: member).
+    #[arg(long)]
+    pub admin: bool,
+    /// Email address (used to match single sign-on and the catalog).
+    #[arg(long)]
+    pub email: Option<String>,
+    /// Display name [default: the username]
+    #[arg(long)]
+    pub display_name: Option<String>,
+    /// The catalog User entity, e.g. user:default/jane [default: user:default/NAME]
+    #[arg(long, value_name = "REF")]
+    pub entity: Option<String>,
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct UserPasswdArgs {
+    /// The username.
+    pub name: String,
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum TokenCommand {
+    /// Create a personal API token for a user; the token is printed alone on
+    /// the last line of output.
+    Create(TokenCreateArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct TokenCreateArgs {
+    /// Whose token it is.
+    #[arg(long, value_name = "NAME")]
+    pub user: String,
+    /// What the token may do.
+    #[arg(long, value_enum, default_value = "read")]
+    pub scope: ScopeArg,
+    /// A name to recognise the token by.
+    #[arg(long, default_value = "command line")]
+    pub name: String,
+    /// Days until the token expires [default: never]
+    #[arg(long, value_name = "DAYS")]
+    pub expires_in_days: Option<i64>,
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+/// `--scope` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScopeArg {
+    Read,
+    Write,
+}
+
+impl From<ScopeArg> for model::TokenScope {
+    fn from(scope: ScopeArg) -> Self {
+        match scope {
+            ScopeArg::Read => Self::Read,
+            ScopeArg::Write => Self::Write,
+        }
+    }
 }
 
 /// Options shared by every command that opens the database or the socket.
@@ -80,6 +181,34 @@ pub struct ServeArgs {
     /// Directory with the built web assets (pkg/, favicon) [default: found next to the binary]
     #[arg(long, env = "PORTICO_SITE_DIR", value_name = "DIR")]
     pub site_dir: Option<PathBuf>,
+
+    /// The URL people reach Portico at, e.g. https://portico.example.com (for single
+    /// sign-on redirects and Secure cookies) [default: from each request's Host]
+    #[arg(long, env = "PORTICO_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
+
+    /// Let anyone read without signing in (read-only guest mode, for demos) [default: false]
+    #[arg(long, env = "PORTICO_AUTH_GUEST", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true",
+          value_parser = clap::builder::BoolishValueParser::new())]
+    pub auth_guest: Option<bool>,
+
+    /// At start-up, create (or reset) the admin user `admin` with a new random
+    /// password printed once; for demos and the quick start [default: false]
+    #[arg(long, env = "PORTICO_AUTH_DEMO_ADMIN", value_name = "BOOL", num_args = 0..=1,
+          default_missing_value = "true", value_parser = clap::builder::BoolishValueParser::new())]
+    pub demo_admin: Option<bool>,
+
+    /// OpenID Connect issuer URL for single sign-on (see [auth.oidc])
+    #[arg(long, env = "PORTICO_OIDC_ISSUER", value_name = "URL")]
+    pub oidc_issuer: Option<String>,
+
+    /// OpenID Connect client id
+    #[arg(long, env = "PORTICO_OIDC_CLIENT_ID", value_name = "ID")]
+    pub oidc_client_id: Option<String>,
+
+    /// OpenID Connect client secret
+    #[arg(long, env = "PORTICO_OIDC_CLIENT_SECRET", value_name = "SECRET", hide_env_values = true)]
+    pub oidc_client_secret: Option<String>,
 }
 
 /// How log lines are written.
@@ -113,9 +242,54 @@ mod tests {
     #[test]
     fn help_documents_every_environment_variable() {
         let help = Cli::command().render_long_help().to_string();
-        for var in ["PORTICO_CONFIG", "PORTICO_ADDR", "PORTICO_DATABASE_URL", "PORTICO_DATA_DIR", "PORTICO_LOG_FORMAT"]
-        {
+        for var in [
+            "PORTICO_CONFIG",
+            "PORTICO_ADDR",
+            "PORTICO_DATABASE_URL",
+            "PORTICO_DATA_DIR",
+            "PORTICO_LOG_FORMAT",
+            "PORTICO_PUBLIC_URL",
+            "PORTICO_AUTH_GUEST",
+            "PORTICO_AUTH_DEMO_ADMIN",
+            "PORTICO_OIDC_ISSUER",
+            "PORTICO_OIDC_CLIENT_ID",
+            "PORTICO_OIDC_CLIENT_SECRET",
+        ] {
             assert!(help.contains(var), "help does not mention {var}:\n{help}");
         }
+    }
+}
+
+#[cfg(test)]
+mod command_tests {
+    use super::*;
+
+    #[test]
+    fn user_add_takes_no_password_argument() {
+        let cli = Cli::try_parse_from(["portico", "user", "add", "jane", "--admin"]).unwrap();
+        let Some(Command::User(UserCommand::Add(args))) = cli.command else { panic!("not user add") };
+        assert_eq!(args.name, "jane");
+        assert!(args.admin);
+        assert!(Cli::try_parse_from(["portico", "user", "add", "jane", "--password", "x"]).is_err());
+    }
+
+    #[test]
+    fn token_create_defaults_to_read_scope() {
+        let cli = Cli::try_parse_from(["portico", "token", "create", "--user", "jane"]).unwrap();
+        let Some(Command::Token(TokenCommand::Create(args))) = cli.command else { panic!("not token create") };
+        assert_eq!(args.scope, ScopeArg::Read);
+        let cli = Cli::try_parse_from(["portico", "token", "create", "--user", "jane", "--scope", "write"]).unwrap();
+        let Some(Command::Token(TokenCommand::Create(args))) = cli.command else { panic!("not token create") };
+        assert_eq!(model::TokenScope::from(args.scope), model::TokenScope::Write);
+    }
+
+    #[test]
+    fn guest_mode_reads_booleans_from_the_environment_style() {
+        let cli = Cli::try_parse_from(["portico", "--auth-guest", "yes"]).unwrap();
+        assert_eq!(cli.serve.auth_guest, Some(true));
+        let cli = Cli::try_parse_from(["portico", "--auth-guest"]).unwrap();
+        assert_eq!(cli.serve.auth_guest, Some(true));
+        let cli = Cli::try_parse_from(["portico", "--auth-guest=false"]).unwrap();
+        assert_eq!(cli.serve.auth_guest, Some(false));
     }
 }

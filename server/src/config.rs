@@ -25,8 +25,79 @@ pub struct Config {
     pub log_filter: String,
     pub site_dir: Option<PathBuf>,
     pub shutdown_timeout: Duration,
+    /// Where people reach Portico, e.g. `https://portico.example.com`.
+    pub public_url: Option<String>,
+    /// Trust `X-Forwarded-For` / `X-Forwarded-Proto` from a reverse proxy.
+    pub trust_proxy_headers: bool,
+    pub auth: AuthConfig,
     /// The file the configuration came from, if any.
     pub source_file: Option<PathBuf>,
+}
+
+/// Identity settings: `[auth]` and `[auth.oidc]`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AuthConfig {
+    pub guest: bool,
+    pub demo_admin: bool,
+    pub session_idle_minutes: u64,
+    pub session_max_age_hours: u64,
+    pub max_failed_sign_ins: u32,
+    pub lockout_minutes: u64,
+    pub oidc: Option<OidcConfig>,
+}
+
+/// A single sign-on provider.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OidcConfig {
+    pub issuer: String,
+    pub client_id: String,
+    #[serde(serialize_with = "hidden")]
+    pub client_secret: String,
+    pub label: String,
+    pub scopes: Vec<String>,
+    pub create_users: bool,
+}
+
+fn hidden<S: serde::Serializer>(_: &str, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str("***")
+}
+
+impl AuthConfig {
+    /// The domain's identity settings from this configuration.
+    pub fn identity(&self) -> Result<domain::identity::Settings, ServerError> {
+        use domain::identity::{oidc, sessions::SessionPolicy, throttle::ThrottlePolicy};
+        let minutes = |n: u64| chrono::Duration::minutes(i64::try_from(n).unwrap_or(i64::MAX / 60_000));
+        let oidc = match &self.oidc {
+            Some(config) => Some(std::sync::Arc::new(
+                oidc::OidcClient::new(oidc::OidcConfig {
+                    issuer: config.issuer.clone(),
+                    client_id: config.client_id.clone(),
+                    client_secret: config.client_secret.clone(),
+                    scopes: config.scopes.clone(),
+                    label: config.label.clone(),
+                    create_users: config.create_users,
+                })
+                .map_err(|err| ServerError::ConfigInvalid(format!("[auth.oidc]: {err}")))?,
+            )),
+            None => None,
+        };
+        let lock_after = i32::try_from(self.max_failed_sign_ins).unwrap_or(i32::MAX);
+        Ok(domain::identity::Settings {
+            guest: self.guest,
+            sessions: SessionPolicy {
+                idle_timeout: minutes(self.session_idle_minutes),
+                max_age: minutes(self.session_max_age_hours.saturating_mul(60)),
+            },
+            throttle: ThrottlePolicy {
+                account_lock_after: lock_after,
+                account_slow_after: (lock_after / 2).max(1),
+                lockout: minutes(self.lockout_minutes),
+                ..ThrottlePolicy::default()
+            },
+            policy: domain::identity::access::Policy::default(),
+            oidc,
+        })
+    }
 }
 
 /// The shape of `portico.toml`. Unknown keys are errors: a typo must not be
@@ -40,6 +111,31 @@ struct FileConfig {
     database: DatabaseSection,
     #[serde(default)]
     log: LogSection,
+    #[serde(default)]
+    auth: AuthSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AuthSection {
+    guest: Option<bool>,
+    demo_admin: Option<bool>,
+    session_idle_minutes: Option<u64>,
+    session_max_age_hours: Option<u64>,
+    max_failed_sign_ins: Option<u32>,
+    lockout_minutes: Option<u64>,
+    oidc: Option<OidcSection>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OidcSection {
+    issuer: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+    label: Option<String>,
+    scopes: Option<Vec<String>>,
+    create_users: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -49,6 +145,8 @@ struct ServerSection {
     data_dir: Option<PathBuf>,
     site_dir: Option<PathBuf>,
     shutdown_timeout_secs: Option<u64>,
+    public_url: Option<String>,
+    trust_proxy_headers: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -106,7 +204,19 @@ impl Config {
         if database_max_connections == 0 {
             return Err(ServerError::ConfigInvalid("[database] max_connections must be at least 1".into()));
         }
+        let public_url = args.public_url.clone().or(file.server.public_url).map(|url| url.trim_end_matches('/').to_owned());
+        if let Some(url) = &public_url {
+            if !(url.starts_with("http://") || url.starts_with("https://")) || url::Url::parse(url).is_err() {
+                return Err(ServerError::ConfigInvalid(format!(
+                    "[server] public_url `{url}` must be an http:// or https:// URL"
+                )));
+            }
+        }
+        let auth = merge_auth(file.auth, args)?;
         Ok(Self {
+            public_url,
+            trust_proxy_headers: file.server.trust_proxy_headers.unwrap_or(false),
+            auth,
             addr: args.addr.or(file.server.addr).unwrap_or(default_addr),
             database_url,
             database_max_connections,
@@ -125,6 +235,57 @@ impl Config {
         shown.database_url = domain::database::redact_password(&shown.database_url);
         toml::to_string_pretty(&shown).unwrap_or_else(|err| format!("# cannot show configuration: {err}"))
     }
+}
+
+fn merge_auth(file: AuthSection, args: &ServeArgs) -> Result<AuthConfig, ServerError> {
+    let positive = |value: Option<u64>, key: &str, default: u64| match value {
+        Some(0) => Err(ServerError::ConfigInvalid(format!("[auth] {key} must be at least 1"))),
+        Some(value) => Ok(value),
+        None => Ok(default),
+    };
+    let section = file.oidc.unwrap_or_default();
+    let issuer = args.oidc_issuer.clone().or(section.issuer);
+    let client_id = args.oidc_client_id.clone().or(section.client_id);
+    let client_secret = args.oidc_client_secret.clone().or(section.client_secret);
+    let oidc = match (issuer, client_id, client_secret) {
+        (None, None, None) => None,
+        (Some(issuer), Some(client_id), Some(client_secret)) => {
+            if url::Url::parse(&issuer).is_err() {
+                return Err(ServerError::ConfigInvalid(format!("[auth.oidc] issuer `{issuer}` is not a URL")));
+            }
+            Some(OidcConfig {
+                issuer,
+                client_id,
+                client_secret,
+                label: section.label.unwrap_or_else(|| "single sign-on".to_owned()),
+                scopes: section.scopes.unwrap_or_else(|| vec!["openid".into(), "email".into(), "profile".into()]),
+                create_users: section.create_users.unwrap_or(true),
+            })
+        }
+        (issuer, client_id, client_secret) => {
+            let missing: Vec<&str> = [("issuer", issuer.is_none()), ("client_id", client_id.is_none()), ("client_secret", client_secret.is_none())]
+                .into_iter()
+                .filter_map(|(key, missing)| missing.then_some(key))
+                .collect();
+            return Err(ServerError::ConfigInvalid(format!(
+                "[auth.oidc] is incomplete: set {} (or PORTICO_OIDC_*)",
+                missing.join(", ")
+            )));
+        }
+    };
+    let max_failed_sign_ins = file.max_failed_sign_ins.unwrap_or(8);
+    if max_failed_sign_ins < 2 {
+        return Err(ServerError::ConfigInvalid("[auth] max_failed_sign_ins must be at least 2".into()));
+    }
+    Ok(AuthConfig {
+        guest: args.auth_guest.or(file.guest).unwrap_or(false),
+        demo_admin: args.demo_admin.or(file.demo_admin).unwrap_or(false),
+        session_idle_minutes: positive(file.session_idle_minutes, "session_idle_minutes", 720)?,
+        session_max_age_hours: positive(file.session_max_age_hours, "session_max_age_hours", 168)?,
+        max_failed_sign_ins,
+        lockout_minutes: positive(file.lockout_minutes, "lockout_minutes", 15)?,
+        oidc,
+    })
 }
 
 fn read_file(path: &Path) -> Result<FileConfig, ServerError> {
@@ -240,6 +401,35 @@ mod tests {
         let message = parse("[database]\nurl = \"mysql://root:hunter2@db/x\"\n").unwrap_err().to_string();
         assert!(message.contains("mysql://root:***@db/x"), "{message}");
         assert!(!message.contains("hunter2"));
+    }
+
+    #[test]
+    fn guest_mode_is_off_unless_asked_for() {
+        assert!(!parse("").unwrap().auth.guest);
+        assert!(parse("[auth]\nguest = true\n").unwrap().auth.guest);
+        let args = ServeArgs { auth_guest: Some(false), ..ServeArgs::default() };
+        let config = Config::from_toml("[auth]\nguest = true\n", Path::new("portico.toml"), &args).unwrap();
+        assert!(!config.auth.guest);
+    }
+
+    #[test]
+    fn an_incomplete_oidc_section_names_what_is_missing() {
+        let message = parse("[auth.oidc]\nissuer = \"https://id.example.com\"\n").unwrap_err().to_string();
+        assert!(message.contains("client_id, client_secret"), "{message}");
+    }
+
+    #[test]
+    fn the_oidc_secret_is_hidden_when_the_configuration_is_shown() {
+        let text = "[auth.oidc]\nissuer = \"https://id.example.com\"\nclient_id = \"portico\"\nclient_secret = \"s3cret-value\"\n";
+        let shown = parse(text).unwrap().to_display_toml();
+        assert!(shown.contains("client_id = \"portico\""), "{shown}");
+        assert!(!shown.contains("s3cret-value"), "{shown}");
+    }
+
+    #[test]
+    fn an_unknown_auth_key_is_reported_with_its_section() {
+        let message = parse("[auth]\nguests = true\n").unwrap_err().to_string();
+        assert!(message.starts_with("portico.toml:2:1: [auth] guests: unknown field"), "{message}");
     }
 
     #[test]

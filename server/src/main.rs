@@ -2,7 +2,7 @@
 //! Every failure ends as one readable line on stderr and an exit status.
 
 use clap::Parser;
-use server::cli::{Cli, Command};
+use server::cli::{Cli, Command, TokenCommand, UserCommand};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -19,6 +19,13 @@ fn main() -> ExitCode {
             Command::Serve(args) => server::startup::serve(cli.config.as_deref(), &args).await,
             Command::Migrate(args) => server::startup::migrate(cli.config.as_deref(), &args).await,
             Command::Config(args) => server::startup::print_config(cli.config.as_deref(), &args),
+            Command::User(UserCommand::Add(args)) => server::commands::user_add(cli.config.as_deref(), &args).await,
+            Command::User(UserCommand::Passwd(args)) => {
+                server::commands::user_passwd(cli.config.as_deref(), &args).await
+            }
+            Command::Token(TokenCommand::Create(args)) => {
+                server::commands::token_create(cli.config.as_deref(), &args).await
+            }
         }
     });
     match outcome {

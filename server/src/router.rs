@@ -1,12 +1,13 @@
-//! The route table: probes, metrics, built assets, then every Leptos page and
-//! server function, wrapped in the layers that every response passes through.
+//! The route table: probes, metrics, built assets, sign-in, the REST API, then
+//! every Leptos page and server function, behind authentication and wrapped
+//! in the layers that every response passes through.
 
 use crate::state::AppState;
-use crate::{health, metrics, middleware};
+use crate::{api, auth, health, metrics, middleware};
 use axum::extract::FromRef;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
@@ -25,9 +26,11 @@ use tracing::Level;
 pub fn build(state: AppState) -> Router {
     let routes = generate_route_list(app::App);
     let services = state.services().clone();
+    let identity = state.identity().clone();
     let assets = state.assets().clone();
     let leptos_context = move || {
         provide_context(services.clone());
+        provide_context(identity.clone());
         provide_context(app::Assets { css_href: assets.css_href.clone() });
     };
     let options = LeptosOptions::from_ref(&state);
@@ -43,8 +46,15 @@ pub fn build(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::render))
         .nest("/pkg", state.assets().pkg_router())
+        .route("/auth/sign-in", post(auth::routes::sign_in))
+        .route("/auth/sign-out", post(auth::routes::sign_out))
+        .route("/auth/setup", post(auth::routes::set_up))
+        .route("/auth/oidc/start", get(auth::routes::oidc_start))
+        .route("/auth/oidc/callback", get(auth::routes::oidc_callback))
+        .merge(api::routes())
         .leptos_routes_with_context(&state, routes, leptos_context.clone(), shell)
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(leptos_context, app::shell))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate))
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(
             ServiceBuilder::new()

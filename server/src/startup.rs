@@ -9,7 +9,7 @@ use crate::error::ServerError;
 use crate::state::AppState;
 use crate::{router, telemetry};
 use domain::system::DatabaseFacts;
-use domain::{Database, Readiness, Services};
+use domain::{Database, Identity, Readiness, Services};
 use leptos::config::LeptosOptions;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -80,9 +80,16 @@ impl Application {
             .hash_files(assets.hashed)
             .build();
         let services = Services::new(env!("CARGO_PKG_VERSION"), started);
-        tokio::spawn(connect_database(services.clone(), config.database_url.clone(), config.database_max_connections));
+        let identity = Identity::new(config.auth.identity()?);
+        let demo_admin = config.auth.demo_admin.then(|| format!("http://{local_addr}/sign-in"));
+        tokio::spawn(connect_database(
+            services.clone(),
+            config.database_url.clone(),
+            config.database_max_connections,
+            demo_admin,
+        ));
         let shutdown_timeout = config.shutdown_timeout;
-        let state = AppState::new(config, services, assets, leptos_options);
+        let state = AppState::new(config, services, identity, assets, leptos_options);
         Ok(Self { listener, state, shutdown_timeout })
     }
 
@@ -127,7 +134,7 @@ impl Application {
 
 /// Connects, migrates and records the installation, retrying with exponential
 /// backoff until it works; readiness tells the world where it stands.
-async fn connect_database(services: Services, url: String, max_connections: u32) {
+async fn connect_database(services: Services, url: String, max_connections: u32, demo_admin: Option<String>) {
     let mut pause = FIRST_RETRY;
     let mut attempt = 0;
     loop {
@@ -135,6 +142,11 @@ async fn connect_database(services: Services, url: String, max_connections: u32)
         match open_and_migrate(&services, &url, max_connections).await {
             Ok((database, facts)) => {
                 tracing::info!(database = %database.kind(), version = %facts.server_version, "database ready");
+                if let Some(sign_in_url) = &demo_admin {
+                    if let Err(err) = crate::commands::prepare_demo_admin(&database, sign_in_url).await {
+                        tracing::error!("cannot prepare the demo admin: {err}");
+                    }
+                }
                 services.set_database(database, facts);
                 return;
             }

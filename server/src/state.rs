@@ -1,5 +1,5 @@
 //! `AppState`: the one value built at start-up and shared by every request —
-//! the domain services, the configuration, the metrics registry and the Leptos
+//! the domain services, identity settings, the configuration, the metrics registry and the Leptos
 //! options. Axum gets it as router state; Leptos pages and server functions get
 //! the domain services from context.
 
@@ -7,7 +7,7 @@ use crate::assets::SiteAssets;
 use crate::config::Config;
 use crate::metrics::Metrics;
 use axum::extract::FromRef;
-use domain::{Database, Services};
+use domain::{Database, Identity, Services};
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
 use std::time::Instant;
@@ -15,6 +15,7 @@ use std::time::Instant;
 #[derive(Clone, Debug)]
 pub struct AppState {
     services: Services,
+    identity: Identity,
     config: Arc<Config>,
     metrics: Arc<Metrics>,
     assets: Arc<SiteAssets>,
@@ -22,9 +23,16 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(config: Config, services: Services, assets: SiteAssets, leptos_options: LeptosOptions) -> Self {
+    pub fn new(
+        config: Config,
+        services: Services,
+        identity: Identity,
+        assets: SiteAssets,
+        leptos_options: LeptosOptions,
+    ) -> Self {
         Self {
             services,
+            identity,
             config: Arc::new(config),
             metrics: Arc::new(Metrics::default()),
             assets: Arc::new(assets),
@@ -34,6 +42,10 @@ impl AppState {
 
     pub fn services(&self) -> &Services {
         &self.services
+    }
+
+    pub fn identity(&self) -> &Identity {
+        &self.identity
     }
 
     /// The database when it is connected and migrated.
