@@ -6,6 +6,7 @@
 //! (making the rendered page interactive). A page lives next to the server
 //! functions it calls; shared look-and-feel lives in `ui/`.
 
+pub mod auth;
 pub mod error;
 pub mod layout;
 pub mod pages;
@@ -16,7 +17,7 @@ use leptos::nonce::use_nonce;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{path, SsrMode};
 
 pub use error::AppError;
 
@@ -82,6 +83,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/catalog") view=pages::catalog::CatalogPage />
                     <Route path=path!("/create") view=pages::create::CreatePage />
                     <Route path=path!("/docs") view=pages::docs::DocsPage />
+                    <Route path=path!("/sign-in") view=pages::sign_in::SignInPage />
+                    <Route path=path!("/setup") view=pages::sign_in::SetupPage ssr=SsrMode::Async />
+                    <Route path=path!("/settings/tokens") view=pages::tokens::TokensPage />
+                    <Route path=path!("/admin") view=pages::admin::AdminUsersPage />
+                    <Route path=path!("/admin/audit") view=pages::admin::AuditLogPage />
                 </Routes>
             </layout::Shell>
         </Router>

@@ -63,11 +63,17 @@ async fn users_are_unique_and_validated(test_db: TestDatabase) {
     let taken = users::create(conn, new_user("jane", Role::Member)).await.unwrap_err();
     assert!(matches!(taken, DomainError::Conflict(ref m) if m.contains("'jane'")), "{taken}");
     let same_email = NewUser { username: "jane2".into(), ..new_user("jane", Role::Member) };
-    assert!(matches!(users::create(conn, same_email).await.unwrap_err(), DomainError::Conflict(m) if m.contains("email")));
+    assert!(
+        matches!(users::create(conn, same_email).await.unwrap_err(), DomainError::Conflict(m) if m.contains("email"))
+    );
     let short = NewUser { password: Some("short".into()), ..new_user("bob", Role::Member) };
-    assert!(matches!(users::create(conn, short).await.unwrap_err(), DomainError::Invalid { field, .. } if field == "password"));
+    assert!(
+        matches!(users::create(conn, short).await.unwrap_err(), DomainError::Invalid { field, .. } if field == "password")
+    );
     let bad_name = new_user("bob smith", Role::Member);
-    assert!(matches!(users::create(conn, bad_name).await.unwrap_err(), DomainError::Invalid { field, .. } if field == "username"));
+    assert!(
+        matches!(users::create(conn, bad_name).await.unwrap_err(), DomainError::Invalid { field, .. } if field == "username")
+    );
     assert_eq!(users::count(conn).await.unwrap(), 1, "a refused user leaves nothing behind");
     db.close().await.unwrap();
 }
@@ -107,9 +113,8 @@ async fn password_sign_in_makes_a_session_and_audits_it(test_db: TestDatabase) {
     let everything = format!("{:?}", audit::list(conn, &AuditQuery::default()).await.unwrap());
     assert!(!everything.contains(PASSWORD) && !everything.contains("wrong password!"));
     assert!(!everything.contains(&signed_in.session_secret));
-    let failures = audit::list(conn, &AuditQuery { outcome: Some(AuditOutcome::Failure), ..AuditQuery::default() })
-        .await
-        .unwrap();
+    let failures =
+        audit::list(conn, &AuditQuery { outcome: Some(AuditOutcome::Failure), ..AuditQuery::default() }).await.unwrap();
     assert_eq!(failures.total, 2);
     db.close().await.unwrap();
 }
@@ -155,9 +160,8 @@ async fn repeated_failures_slow_down_then_lock_the_account(test_db: TestDatabase
     users::create(conn, new_user("bob", Role::Member)).await.unwrap();
     let elsewhere = Client { ip: Some("198.51.100.1".into()), user_agent: None };
     assert!(identity.sign_in_with_password(conn, "bob", PASSWORD, &elsewhere).await.is_ok());
-    let denied = audit::list(conn, &AuditQuery { outcome: Some(AuditOutcome::Denied), ..AuditQuery::default() })
-        .await
-        .unwrap();
+    let denied =
+        audit::list(conn, &AuditQuery { outcome: Some(AuditOutcome::Denied), ..AuditQuery::default() }).await.unwrap();
     assert_eq!(denied.total, 2);
     db.close().await.unwrap();
 }
@@ -220,7 +224,8 @@ async fn tokens_authenticate_until_revoked_or_expired(test_db: TestDatabase) {
 
     let bad = identity.create_token(conn, &jane_session, " ", TokenScope::Read, None, None).await.unwrap_err();
     assert!(matches!(bad, DomainError::Invalid { field, .. } if field == "name"));
-    let audited = audit::list(conn, &AuditQuery { action: Some("token.".into()), ..AuditQuery::default() }).await.unwrap();
+    let audited =
+        audit::list(conn, &AuditQuery { action: Some("token.".into()), ..AuditQuery::default() }).await.unwrap();
     assert_eq!(audited.total, 3, "two created, one revoked");
     assert!(!format!("{audited:?}").contains(&created.token));
     db.close().await.unwrap();
@@ -271,7 +276,10 @@ async fn members_cannot_manage_users_and_the_last_admin_stays(test_db: TestDatab
     assert_eq!(err.status_code(), 403);
     assert_eq!(identity.list_users(conn, Some(&jane)).await.unwrap_err().status_code(), 403);
     assert_eq!(identity.audit_log(conn, Some(&jane), &AuditQuery::default()).await.unwrap_err().status_code(), 403);
-    assert_eq!(identity.audit_log(conn, Some(&Principal::Guest), &AuditQuery::default()).await.unwrap_err().status_code(), 401);
+    assert_eq!(
+        identity.audit_log(conn, Some(&Principal::Guest), &AuditQuery::default()).await.unwrap_err().status_code(),
+        401
+    );
 
     let demote = UserChange { role: Some(Role::Member), ..UserChange::default() };
     let err = identity.change_user(conn, &root, "root", &demote, None).await.unwrap_err();

@@ -7,7 +7,7 @@ pub mod identity;
 pub mod system;
 
 pub use identity::{
-    AccessInfo, AuditEvent, AuditOutcome, AuditPage, AuditQuery, CreatedToken, Role, SignedInUser, TokenScope, TokenSummary,
-    UserChange, UserSummary, Viewer,
+    AccessInfo, AuditEvent, AuditOutcome, AuditPage, AuditQuery, CreatedToken, Role, SignedInUser, TokenScope,
+    TokenSummary, UserChange, UserSummary, Viewer,
 };
 pub use system::{human_duration, human_latency, DatabaseCheck, DatabaseKind, SystemStatus};

@@ -32,7 +32,12 @@ pub async fn user_add(config_file: Option<&Path>, args: &UserAddArgs) -> Result<
     let outcome = identity.add_user(database.connection(), None, new, None).await;
     database.close().await?;
     let user = outcome?;
-    println!("created {} {} ({})", user.role(), user.username, user.entity_ref.as_deref().unwrap_or("no catalog entity"));
+    println!(
+        "created {} {} ({})",
+        user.role(),
+        user.username,
+        user.entity_ref.as_deref().unwrap_or("no catalog entity")
+    );
     Ok(())
 }
 
@@ -64,8 +69,12 @@ pub async fn token_create(config_file: Option<&Path>, args: &TokenCreateArgs) ->
         .await;
     database.close().await?;
     let created = outcome?;
-    let expiry = created.summary.expires_at.as_deref().map(|at| format!("expires {at}")).unwrap_or("never expires".into());
-    println!("{} token '{}' for {} ({expiry}); it is shown only now:", created.summary.scope, created.summary.name, args.user);
+    let expiry =
+        created.summary.expires_at.as_deref().map(|at| format!("expires {at}")).unwrap_or("never expires".into());
+    println!(
+        "{} token '{}' for {} ({expiry}); it is shown only now:",
+        created.summary.scope, created.summary.name, args.user
+    );
     println!("{}", created.token);
     Ok(())
 }
@@ -124,6 +133,7 @@ fn read_new_password(prompt: &str) -> Result<String, ServerError> {
         std::io::stdin().lock().read_line(&mut line).map_err(io_error)?;
         line.trim_end_matches(['\r', '\n']).to_owned()
     };
-    model::identity::validate_password(&password).map_err(|reason| ServerError::ConfigInvalid(format!("password: {reason}")))?;
+    model::identity::validate_password(&password)
+        .map_err(|reason| ServerError::ConfigInvalid(format!("password: {reason}")))?;
     Ok(password)
 }

@@ -204,7 +204,8 @@ impl Config {
         if database_max_connections == 0 {
             return Err(ServerError::ConfigInvalid("[database] max_connections must be at least 1".into()));
         }
-        let public_url = args.public_url.clone().or(file.server.public_url).map(|url| url.trim_end_matches('/').to_owned());
+        let public_url =
+            args.public_url.clone().or(file.server.public_url).map(|url| url.trim_end_matches('/').to_owned());
         if let Some(url) = &public_url {
             if !(url.starts_with("http://") || url.starts_with("https://")) || url::Url::parse(url).is_err() {
                 return Err(ServerError::ConfigInvalid(format!(
@@ -263,10 +264,14 @@ fn merge_auth(file: AuthSection, args: &ServeArgs) -> Result<AuthConfig, ServerE
             })
         }
         (issuer, client_id, client_secret) => {
-            let missing: Vec<&str> = [("issuer", issuer.is_none()), ("client_id", client_id.is_none()), ("client_secret", client_secret.is_none())]
-                .into_iter()
-                .filter_map(|(key, missing)| missing.then_some(key))
-                .collect();
+            let missing: Vec<&str> = [
+                ("issuer", issuer.is_none()),
+                ("client_id", client_id.is_none()),
+                ("client_secret", client_secret.is_none()),
+            ]
+            .into_iter()
+            .filter_map(|(key, missing)| missing.then_some(key))
+            .collect();
             return Err(ServerError::ConfigInvalid(format!(
                 "[auth.oidc] is incomplete: set {} (or PORTICO_OIDC_*)",
                 missing.join(", ")

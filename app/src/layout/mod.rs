@@ -13,6 +13,7 @@ pub use header::Header;
 #[component]
 pub fn Shell(children: Children) -> impl IntoView {
     crate::theme::ThemeState::provide();
+    crate::auth::provide_access();
     mark_hydrated();
     view! {
         <a class="skip-link" href="#main">

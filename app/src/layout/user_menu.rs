@@ -1,6 +1,8 @@
-//! The user menu: who is signed in, the theme choice, and "About Portico".
-//! Until sign-in exists every visitor is a read-only guest.
+//! The user menu: who is signed in (or "Guest"), links to their API tokens
+//! and, for admins, the admin pages; the theme choice; "About Portico"; and
+//! signing in or out.
 
+use crate::auth::use_access;
 use crate::theme::{use_theme, ThemeChoice};
 use crate::ui::{aria_bool, icons, Dialog};
 use leptos::prelude::*;
@@ -10,6 +12,9 @@ pub fn UserMenu() -> impl IntoView {
     let open = RwSignal::new(false);
     let about_open = RwSignal::new(false);
     let theme = use_theme();
+    let access = use_access();
+    let viewer = move || access.get().and_then(Result::ok).map(|info| info.viewer).unwrap_or(model::Viewer::Anonymous);
+    let initials = move || viewer().user().map(|user| user.initials()).unwrap_or_else(|| "G".to_owned());
     view! {
         <div
             class="menu"
@@ -30,14 +35,13 @@ pub fn UserMenu() -> impl IntoView {
                 on:click=move |_| open.update(|open| *open = !*open)
             >
                 <span class="avatar" aria-hidden="true">
-                    "G"
+                    <Suspense fallback=|| "G">{initials}</Suspense>
                 </span>
             </button>
             <div id="user-menu" class="menu-panel" hidden=move || !open.get()>
-                <div class="menu-section">
-                    <p class="menu-title">"Guest"</p>
-                    <p class="menu-subtitle">"Read-only access"</p>
-                </div>
+                <Suspense>
+                    <ViewerSection viewer=Signal::derive(viewer) />
+                </Suspense>
                 <fieldset class="menu-section">
                     <legend class="menu-label">"Theme"</legend>
                     <div class="segmented">
@@ -72,6 +76,9 @@ pub fn UserMenu() -> impl IntoView {
                         "About Portico"
                     </button>
                 </div>
+                <Suspense>
+                    <SignInOrOut viewer=Signal::derive(viewer) />
+                </Suspense>
             </div>
         </div>
         <Dialog open=about_open title="About Portico">
@@ -80,5 +87,74 @@ pub fn UserMenu() -> impl IntoView {
             </p>
             <p class="muted">"Version " {env!("CARGO_PKG_VERSION")} " · Reads Backstage catalog-info.yaml files."</p>
         </Dialog>
+    }
+}
+
+/// Who is signed in, with links to their own pages.
+#[component]
+fn ViewerSection(viewer: Signal<model::Viewer>) -> impl IntoView {
+    move || match viewer.get() {
+        model::Viewer::User(user) => {
+            let admin = user.role == model::Role::Admin;
+            view! {
+                <div class="menu-section">
+                    <p class="menu-title" data-testid="signed-in-as">
+                        {user.display_name.clone()}
+                    </p>
+                    <p class="menu-subtitle">{format!("{} · {}", user.username, user.role.label())}</p>
+                </div>
+                <div class="menu-section">
+                    <a class="menu-item" href="/settings/tokens">
+                        {icons::package()}
+                        "API tokens"
+                    </a>
+                    {admin
+                        .then(|| {
+                            view! {
+                                <a class="menu-item" href="/admin" data-testid="admin-link">
+                                    {icons::user()}
+                                    "Users and audit log"
+                                </a>
+                            }
+                        })}
+                </div>
+            }
+            .into_any()
+        }
+        _ => view! {
+            <div class="menu-section">
+                <p class="menu-title">"Guest"</p>
+                <p class="menu-subtitle">"Read-only access"</p>
+            </div>
+        }
+        .into_any(),
+    }
+}
+
+/// A sign-out button (a real form post, so it works before hydration) or a
+/// sign-in link.
+#[component]
+fn SignInOrOut(viewer: Signal<model::Viewer>) -> impl IntoView {
+    move || {
+        if viewer.get().is_signed_in() {
+            view! {
+                <form class="menu-section menu-form" method="post" action="/auth/sign-out">
+                    <button type="submit" class="menu-item" data-testid="sign-out">
+                        "Sign out"
+                    </button>
+                </form>
+            }
+            .into_any()
+        } else {
+            view! {
+                <div class="menu-section">
+                    <a class="menu-item" href="/sign-in" data-testid="sign-in-link">
+                        {icons::user()}
+                        "Sign in"
+                    </a>
+                </div>
+            }
+            .into_any()
+        }
     }
 }

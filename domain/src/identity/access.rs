@@ -225,7 +225,9 @@ impl Rule for RoleDefaults {
     fn decide(&self, principal: &Principal, action: Action, resource: &Resource) -> Decision {
         let admin_only = matches!(resource, Resource::Users | Resource::AuditLog);
         Some(match (principal, action) {
-            (_, _) if admin_only && principal.user().is_some() => Err(Denial::Forbidden("only admins may do this".into())),
+            (_, _) if admin_only && principal.user().is_some() => {
+                Err(Denial::Forbidden("only admins may do this".into()))
+            }
             (Principal::Guest, _) if admin_only => Err(Denial::SignInRequired),
             (Principal::Guest, Action::Read) if !matches!(resource, Resource::OwnAccount) => Ok(()),
             (Principal::Guest, _) => Err(Denial::SignInRequired),

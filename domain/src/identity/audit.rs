@@ -134,7 +134,8 @@ fn redact(text: &str) -> String {
     while let Some(start) = rest.find(TOKEN_PREFIX) {
         out.push_str(&rest[..start]);
         let after = &rest[start + TOKEN_PREFIX.len()..];
-        let secret_len = after.find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_')).unwrap_or(after.len());
+        let secret_len =
+            after.find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_')).unwrap_or(after.len());
         if secret_len >= 20 {
             out.push_str(TOKEN_PREFIX);
             out.push_str("[redacted]");

@@ -270,8 +270,11 @@ impl Identity {
             Some(principal) => AuditRecord::new("user.created", Some(principal)),
             None => AuditRecord::cli("user.created"),
         };
-        audit::record(db, record.target(user.username.clone()).ip(ip).details(serde_json::json!({ "role": user.role })))
-            .await?;
+        audit::record(
+            db,
+            record.target(user.username.clone()).ip(ip).details(serde_json::json!({ "role": user.role })),
+        )
+        .await?;
         Ok(user)
     }
 

@@ -216,10 +216,9 @@ impl OidcClient {
             let body: String = response.text().await.unwrap_or_default().chars().take(300).collect();
             return Err(DomainError::Upstream(format!("the identity provider refused the code ({status}): {body}")));
         }
-        let tokens: TokenResponse = response
-            .json()
-            .await
-            .map_err(|err| DomainError::Upstream(format!("the identity provider's token response is invalid: {err}")))?;
+        let tokens: TokenResponse = response.json().await.map_err(|err| {
+            DomainError::Upstream(format!("the identity provider's token response is invalid: {err}"))
+        })?;
         let id_token = tokens
             .id_token
             .ok_or_else(|| DomainError::Upstream("the identity provider sent no id_token".to_owned()))?;
@@ -251,10 +250,9 @@ impl OidcClient {
         subject: &str,
         name: Option<String>,
     ) -> Result<VerifiedIdentity> {
-        let endpoint = discovery
-            .userinfo_endpoint
-            .as_deref()
-            .ok_or_else(|| DomainError::Upstream("the ID token has no email and there is no userinfo endpoint".into()))?;
+        let endpoint = discovery.userinfo_endpoint.as_deref().ok_or_else(|| {
+            DomainError::Upstream("the ID token has no email and there is no userinfo endpoint".into())
+        })?;
         let info: UserInfo = self
             .http
             .get(endpoint)
@@ -311,8 +309,7 @@ impl OidcClient {
                 }
             }
         }
-        let discovery_url =
-            format!("{}/.well-known/openid-configuration", self.config.issuer.trim_end_matches('/'));
+        let discovery_url = format!("{}/.well-known/openid-configuration", self.config.issuer.trim_end_matches('/'));
         let discovery: Discovery = self.fetch_json(&discovery_url, "discovery document").await?;
         if discovery.issuer.trim_end_matches('/') != self.config.issuer.trim_end_matches('/') {
             return Err(DomainError::Upstream(format!(
@@ -332,7 +329,9 @@ impl OidcClient {
             .send()
             .await
             .and_then(reqwest::Response::error_for_status)
-            .map_err(|err| DomainError::Upstream(format!("cannot fetch the identity provider's {what} from {url}: {err}")))?
+            .map_err(|err| {
+                DomainError::Upstream(format!("cannot fetch the identity provider's {what} from {url}: {err}"))
+            })?
             .json()
             .await
             .map_err(|err| DomainError::Upstream(format!("the identity provider's {what} at {url} is invalid: {err}")))

@@ -120,11 +120,7 @@ pub async fn authenticate(db: &impl ConnectionTrait, secret: &str) -> Result<Opt
 
 /// A user's tokens, newest first, revoked ones included.
 pub async fn list_for_user(db: &impl ConnectionTrait, user: &users::Model) -> Result<Vec<Model>> {
-    Ok(Entity::find()
-        .filter(Column::UserId.eq(user.id.clone()))
-        .order_by_desc(Column::CreatedAt)
-        .all(db)
-        .await?)
+    Ok(Entity::find().filter(Column::UserId.eq(user.id.clone())).order_by_desc(Column::CreatedAt).all(db).await?)
 }
 
 /// Revokes one of `user`'s tokens; another user's token counts as not found.

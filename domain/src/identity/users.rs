@@ -180,8 +180,7 @@ pub async fn change(db: &impl ConnectionTrait, username: &str, change: &UserChan
         row.disabled = Set(disabled);
     }
     if let Some(entity_ref) = &change.entity_ref {
-        row.entity_ref =
-            Set(if entity_ref.trim().is_empty() { None } else { Some(normalize_entity_ref(entity_ref)?) });
+        row.entity_ref = Set(if entity_ref.trim().is_empty() { None } else { Some(normalize_entity_ref(entity_ref)?) });
     }
     row.updated_at = Set(Utc::now().fixed_offset());
     Ok(row.update(db).await?)
@@ -226,8 +225,7 @@ pub fn normalize_entity_ref(text: &str) -> Result<String> {
     let text = text.trim().to_ascii_lowercase();
     let (kind, rest) = text.split_once(':').unwrap_or(("user", &text));
     let (namespace, name) = rest.split_once('/').unwrap_or(("default", rest));
-    let part_ok =
-        |part: &str| !part.is_empty() && part.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+    let part_ok = |part: &str| !part.is_empty() && part.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
     if kind != "user" || !part_ok(namespace) || !part_ok(name) {
         return Err(DomainError::invalid(
             "entity_ref",

@@ -94,7 +94,8 @@ pub async fn audit_log(
         })?),
         None => None,
     };
-    let query = AuditQuery { actor: params.actor, action: params.action, outcome, limit: params.limit, offset: params.offset };
+    let query =
+        AuditQuery { actor: params.actor, action: params.action, outcome, limit: params.limit, offset: params.offset };
     let database = database(&state)?;
     Ok(Json(state.identity().audit_log(database.connection(), principal.as_ref(), &query).await?))
 }

@@ -22,8 +22,10 @@ pub fn read(headers: &HeaderMap, name: &str) -> Option<String> {
 /// A `Set-Cookie` value that stores `value` for `max_age_secs` under `path`.
 pub fn set(name: &str, value: &str, path: &str, max_age_secs: i64, secure: bool) -> Option<HeaderValue> {
     let secure = if secure { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!("{name}={value}; Path={path}; Max-Age={max_age_secs}; HttpOnly; SameSite=Lax{secure}"))
-        .ok()
+    HeaderValue::from_str(&format!(
+        "{name}={value}; Path={path}; Max-Age={max_age_secs}; HttpOnly; SameSite=Lax{secure}"
+    ))
+    .ok()
 }
 
 /// A `Set-Cookie` value that removes the cookie.

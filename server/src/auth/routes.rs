@@ -266,8 +266,7 @@ fn failure(json: bool, error: DomainError, back: &str) -> Response {
 /// Signing in or out ends whatever session this browser had, so a session
 /// id planted before sign-in is worthless afterwards.
 async fn end_previous_session(state: &AppState, headers: &HeaderMap, client: &Client) {
-    let (Some(secret), Ok(database)) =
-        (cookies::read(headers, cookies::SESSION_COOKIE), state.services().database())
+    let (Some(secret), Ok(database)) = (cookies::read(headers, cookies::SESSION_COOKIE), state.services().database())
     else {
         return;
     };

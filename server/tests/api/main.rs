@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod auth;
+mod cli;
 mod helpers;
 mod pages;
 mod probes;

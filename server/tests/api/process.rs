@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-fn portico() -> Command {
+pub fn portico() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_portico"));
     for (key, _) in std::env::vars() {
         if key.starts_with("PORTICO_") {
@@ -116,7 +116,7 @@ fn sigterm_lets_a_request_in_flight_finish_then_closes_the_database() {
     let dir = tempfile::tempdir().unwrap();
     let addr = free_addr();
     let mut child = portico()
-        .args(["serve", "--addr", &addr.to_string(), "--data-dir"])
+        .args(["serve", "--auth-guest", "--addr", &addr.to_string(), "--data-dir"])
         .arg(dir.path())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -127,7 +127,7 @@ fn sigterm_lets_a_request_in_flight_finish_then_closes_the_database() {
     // A request whose body is still arriving when the signal comes.
     let mut stream = TcpStream::connect(addr).unwrap();
     stream
-        .write_all(b"POST /api/fn/check_database HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 4\r\nConnection: close\r\n\r\na=")
+        .write_all(b"POST /api/fn/check_database HTTP/1.1\r\nHost: x\r\nOrigin: http://x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 4\r\nConnection: close\r\n\r\na=")
         .unwrap();
     std::thread::sleep(Duration::from_millis(200));
     terminate(&child);
