@@ -38,6 +38,7 @@ pub struct Portico {
     pub ready_after: Duration,
     pub log: PathBuf,
     data_dir: PathBuf,
+    database_url: Option<String>,
     postgres_database: Option<String>,
 }
 
@@ -45,30 +46,47 @@ impl Portico {
     /// Starts `binary` on a free port with a fresh database and waits until
     /// `/readyz` answers 200.
     pub fn start(binary: &Path, db: Db, label: &str) -> Result<Self, String> {
+        Self::start_with(binary, db, label, http::free_port()?, &[])
+    }
+
+    /// Like [`Portico::start`], on `port` and with extra environment variables.
+    pub fn start_with(binary: &Path, db: Db, label: &str, port: u16, env: &[(&str, String)]) -> Result<Self, String> {
         let unique = format!("{label}-{}-{}", std::process::id(), nanos());
         let data_dir = std::env::temp_dir().join(format!("portico-{unique}"));
         std::fs::create_dir_all(&data_dir).map_err(|err| format!("cannot create {}: {err}", data_dir.display()))?;
-        let port = http::free_port()?;
         let addr: SocketAddr = ([127, 0, 0, 1], port).into();
         let mut command = Cmd::new(binary)
             .args(["serve", "--addr", &addr.to_string()])
             .env("PORTICO_DATA_DIR", &data_dir)
             .env("PORTICO_LOG_FORMAT", "json")
             .current_dir(&data_dir);
+        for (key, value) in env {
+            command = command.env(key, value);
+        }
         let mut postgres_database = None;
+        let mut database_url = None;
         if db == Db::Postgres {
             let name = format!("portico_e2e_{}", unique.replace('-', "_"));
             psql(&format!("CREATE DATABASE \"{name}\""))?;
             let admin = postgres_admin_url();
             let base = admin.rsplit_once('/').map(|(base, _)| base.to_owned()).unwrap_or(admin);
-            command = command.env("PORTICO_DATABASE_URL", format!("{base}/{name}"));
+            let url = format!("{base}/{name}");
+            command = command.env("PORTICO_DATABASE_URL", &url);
+            database_url = Some(url);
             postgres_database = Some(name);
         }
         let log = shell::target_dir().join(format!("portico-{label}-{}.log", db.name()));
         let started = Instant::now();
         let child = command.spawn_logged(&log)?;
-        let mut portico =
-            Self { child: Some(child), addr, ready_after: Duration::ZERO, log, data_dir, postgres_database };
+        let mut portico = Self {
+            child: Some(child),
+            addr,
+            ready_after: Duration::ZERO,
+            log,
+            data_dir,
+            database_url,
+            postgres_database,
+        };
         portico.ready_after = portico.wait_until_ready(started)?;
         Ok(portico)
     }
@@ -86,6 +104,15 @@ impl Portico {
             std::thread::sleep(Duration::from_millis(2));
         }
         Err(format!("portico was not ready within 60 s; log: {}", self.log.display()))
+    }
+
+    /// A one-off `portico` command on this server's database.
+    pub fn command(&self, binary: &Path) -> Cmd {
+        let mut command = Cmd::new(binary).env("PORTICO_DATA_DIR", &self.data_dir).current_dir(&self.data_dir);
+        if let Some(url) = &self.database_url {
+            command = command.env("PORTICO_DATABASE_URL", url);
+        }
+        command
     }
 
     pub fn base_url(&self) -> String {
@@ -137,17 +164,73 @@ fn nanos() -> u128 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or_default()
 }
 
-/// The end2end suite against a server on `db`; returns Playwright's output.
+/// The users the end2end suite signs in as (created with `portico user add`).
+const E2E_USERS: [(&str, &str, &str); 2] =
+    [("e2e-admin", "admin@example.com", "--admin"), ("e2e-member", "member@example.com", "")];
+const E2E_PASSWORD: &str = "end2end password 2026";
+const OIDC_CLIENT_SECRET: &str = "portico-e2e-client-secret";
+
+/// The end2end suite against a server on `db` in guest mode, with two users
+/// and single sign-on through a real OpenID Connect provider (the npm package
+/// `oidc-provider`) running beside it; returns Playwright's output.
 pub fn run_suite(binary: &Path, db: Db) -> (Result<(), String>, String) {
-    let mut portico = match Portico::start(binary, db, "e2e") {
+    match start_suite_servers(binary, db) {
+        Ok((mut portico, mut provider)) => {
+            let (outcome, output) = Cmd::new("npx")
+                .args(["playwright", "test", "--config", "end2end/playwright.config.ts"])
+                .env("PORTICO_BASE_URL", portico.base_url())
+                .env("PORTICO_E2E_DATABASE", db.name())
+                .env("PORTICO_E2E_PASSWORD", E2E_PASSWORD)
+                .run_capturing();
+            let _ = provider.kill();
+            let _ = provider.wait();
+            let stopped = portico.stop();
+            (outcome.and(stopped), output)
+        }
+        Err(err) => (Err(err), String::new()),
+    }
+}
+
+fn start_suite_servers(binary: &Path, db: Db) -> Result<(Portico, Child), String> {
+    let port = http::free_port()?;
+    let oidc_port = http::free_port()?;
+    let base_url = format!("http://127.0.0.1:{port}");
+    let provider_log = shell::target_dir().join(format!("oidc-provider-{}.log", db.name()));
+    let mut provider = Cmd::new("node")
+        .args(["end2end/oidc/provider.mjs", &oidc_port.to_string(), &base_url])
+        .spawn_logged(&provider_log)?;
+    let issuer = format!("http://127.0.0.1:{oidc_port}");
+    let oidc_addr: SocketAddr = ([127, 0, 0, 1], oidc_port).into();
+    let started = Instant::now();
+    while !matches!(http::get(oidc_addr, "/.well-known/openid-configuration"), Some((200, _))) {
+        if started.elapsed() > Duration::from_secs(30) || matches!(provider.try_wait(), Ok(Some(_))) {
+            let _ = provider.kill();
+            return Err(format!("the OIDC provider did not start; log: {}", provider_log.display()));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let env = [
+        ("PORTICO_AUTH_GUEST", "true".to_owned()),
+        ("PORTICO_OIDC_ISSUER", issuer),
+        ("PORTICO_OIDC_CLIENT_ID", "portico".to_owned()),
+        ("PORTICO_OIDC_CLIENT_SECRET", OIDC_CLIENT_SECRET.to_owned()),
+    ];
+    let portico = match Portico::start_with(binary, db, "e2e", port, &env) {
         Ok(portico) => portico,
-        Err(err) => return (Err(err), String::new()),
+        Err(err) => {
+            let _ = provider.kill();
+            return Err(err);
+        }
     };
-    let (outcome, output) = Cmd::new("npx")
-        .args(["playwright", "test", "--config", "end2end/playwright.config.ts"])
-        .env("PORTICO_BASE_URL", portico.base_url())
-        .env("PORTICO_E2E_DATABASE", db.name())
-        .run_capturing();
-    let stopped = portico.stop();
-    (outcome.and(stopped), output)
+    for (name, email, role) in E2E_USERS {
+        let mut args = vec!["user", "add", name, "--email", email];
+        if !role.is_empty() {
+            args.push(role);
+        }
+        if let Err(err) = portico.command(binary).args(args).run_with_input(&format!("{E2E_PASSWORD}\n")) {
+            let _ = provider.kill();
+            return Err(err);
+        }
+    }
+    Ok((portico, provider))
 }

@@ -118,6 +118,25 @@ impl Cmd {
         (outcome, captured)
     }
 
+    /// Runs with `input` on stdin and output inherited; fails unless it exits 0.
+    pub fn run_with_input(mut self, input: &str) -> Result<(), String> {
+        use std::io::Write;
+        println!("$ {}", self.display);
+        let mut child = self
+            .command
+            .stdin(Stdio::piped())
+            .spawn()
+            .map_err(|err| format!("cannot run `{}`: {err}", self.display))?;
+        if let Some(mut stdin) = child.stdin.take() {
+            stdin.write_all(input.as_bytes()).map_err(|err| format!("cannot feed `{}`: {err}", self.display))?;
+        }
+        match child.wait() {
+            Ok(status) if status.success() => Ok(()),
+            Ok(status) => Err(format!("`{}` failed ({status})", self.display)),
+            Err(err) => Err(format!("`{}` did not finish: {err}", self.display)),
+        }
+    }
+
     /// Runs quietly and returns stdout, or `None` when it cannot run or fails.
     pub fn output(mut self) -> Option<String> {
         let output = self.command.stderr(Stdio::null()).output().ok()?;
