@@ -2,6 +2,8 @@
 //! users, sessions, tokens, throttling, first-admin setup, user changes and
 //! the audit trail they leave.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use chrono::Duration;
 use domain::identity::access::{Action, Principal, Resource};
 use domain::identity::sessions::{self, Client, SessionPolicy};

@@ -40,6 +40,7 @@ test('sign in and out with the keyboard alone', async ({ page }) => {
   await page.keyboard.press('Enter');
   // Guest mode is on in this suite, so signing out lands on the home page as a guest.
   await expect(page).toHaveURL('/');
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
   await page.getByTestId('user-menu').click();
   await expect(page.getByText('Read-only access')).toBeVisible();
   expect(errors).toEqual([]);

@@ -5,7 +5,11 @@
 //! - first page weight: the home page's HTML, JS, wasm and CSS as transferred
 //!   with `Accept-Encoding: br, gzip`;
 //! - throughput: requests/s and p99 latency for `/healthz` and the
-//!   server-rendered home page, under `wrk` on loopback.
+//!   server-rendered home page, under `wrk` on loopback;
+//! - authentication: p95 of `/api/auth/me` one request at a time as a guest,
+//!   with a session cookie and with an API token (the difference is what
+//!   authentication costs), and `/healthz` latency during a burst of
+//!   password sign-ins (argon2 runs off the async runtime).
 
 use crate::e2e::{Db, Portico};
 use crate::shell::{self, Cmd};
@@ -105,12 +109,143 @@ pub fn run() -> Result<(), String> {
     }
     drop(portico);
 
+    authentication(&binary, &mut report)?;
+
     let _ = writeln!(report, "\nReproduce: `cargo xtask bench` (writes this file).");
     let path = shell::project_root().join("BENCHMARKS.md");
     std::fs::write(&path, &report).map_err(|err| format!("cannot write {}: {err}", path.display()))?;
     println!("\n{report}");
     println!("written to {}", path.display());
     Ok(())
+}
+
+const BENCH_PASSWORD: &str = "benchmark password 1";
+
+/// Prints wrk's 95th and 99th latency percentiles in microseconds.
+const PERCENTILES_LUA: &str = r#"
+done = function(summary, latency, requests)
+  io.write(string.format("p95_us %d\np99_us %d\nrequests %d\n", latency:percentile(95), latency:percentile(99), summary.requests))
+end
+"#;
+
+fn authentication(binary: &std::path::Path, report: &mut String) -> Result<(), String> {
+    println!("\n==> authentication cost (one connection, sequential requests)");
+    let portico = Portico::start_with(
+        binary,
+        Db::Sqlite,
+        "bench-auth",
+        crate::http::free_port()?,
+        &[("PORTICO_AUTH_GUEST", "true".to_owned())],
+    )?;
+    let base = portico.base_url();
+    portico.command(binary).args(["user", "add", "bench"]).run_with_input(&format!("{BENCH_PASSWORD}\n"))?;
+    let token_output = portico
+        .command(binary)
+        .args(["token", "create", "--user", "bench"])
+        .output()
+        .ok_or("portico token create failed")?;
+    let token = token_output.trim_end().lines().last().unwrap_or_default().to_owned();
+    let headers = Cmd::new("curl")
+        .args(["-s", "-D", "-", "-o", "/dev/null", "-H", &format!("Origin: {base}")])
+        .args(["--data", &format!("login=bench&password={}", BENCH_PASSWORD.replace(' ', "+"))])
+        .arg(format!("{base}/auth/sign-in"))
+        .output()
+        .ok_or("curl could not sign in")?;
+    let session = headers
+        .lines()
+        .find_map(|line| line.strip_prefix("set-cookie: portico_session="))
+        .and_then(|rest| rest.split(';').next())
+        .ok_or("no session cookie from sign-in")?
+        .to_owned();
+    let script = shell::target_dir().join("bench-percentiles.lua");
+    std::fs::write(&script, PERCENTILES_LUA).map_err(|err| format!("cannot write {}: {err}", script.display()))?;
+    let url = format!("{base}/api/auth/me");
+    let cases = [
+        ("guest (no credential)", None),
+        ("session cookie", Some(format!("Cookie: portico_session={session}"))),
+        ("API token", Some(format!("Authorization: Bearer {token}"))),
+    ];
+    let _ = writeln!(report, "\n## Authentication\n");
+    let _ = writeln!(
+        report,
+        "`GET /api/auth/me`, one connection, one request at a time for 5 s (SQLite). \
+         Authentication adds the difference to the guest row (target: < 1 ms at p95).\n"
+    );
+    let _ = writeln!(report, "| credential | p95 | p99 | added at p95 |\n|---|---|---|---|");
+    let mut guest_p95 = 0u64;
+    for (label, header) in cases {
+        let mut command = Cmd::new("wrk").args(["-t1", "-c1", "-d5s", "-s"]).arg(&script);
+        if let Some(header) = &header {
+            command = command.args(["-H", header]);
+        }
+        let output = command.arg(&url).output().ok_or("wrk failed")?;
+        let p95 = lua_value(&output, "p95_us").unwrap_or_default();
+        let p99 = lua_value(&output, "p99_us").unwrap_or_default();
+        if header.is_none() {
+            guest_p95 = p95;
+        }
+        let added = p95.saturating_sub(guest_p95);
+        println!("{label}: p95 {p95} µs, p99 {p99} µs, added {added} µs");
+        let _ = writeln!(report, "| {label} | {} | {} | {} |", us(p95), us(p99), us(added));
+    }
+
+    println!("\n==> /healthz during a burst of password sign-ins");
+    let sign_in_lua = shell::target_dir().join("bench-sign-in.lua");
+    let body = format!("login=bench&password={}", BENCH_PASSWORD.replace(' ', "+"));
+    std::fs::write(
+        &sign_in_lua,
+        format!(
+            "wrk.method = \"POST\"\nwrk.body = \"{body}\"\nwrk.headers[\"Content-Type\"] = \"application/x-www-form-urlencoded\"\nwrk.headers[\"Origin\"] = \"{base}\"\n{PERCENTILES_LUA}"
+        ),
+    )
+    .map_err(|err| format!("cannot write {}: {err}", sign_in_lua.display()))?;
+    let probe = |label: &str| -> Result<(u64, u64), String> {
+        let output = Cmd::new("wrk")
+            .args(["-t1", "-c1", "-d5s", "-s"])
+            .arg(&script)
+            .arg(format!("{base}/healthz"))
+            .output()
+            .ok_or("wrk failed")?;
+        let p99 = lua_value(&output, "p99_us").unwrap_or_default();
+        let p95 = lua_value(&output, "p95_us").unwrap_or_default();
+        println!("/healthz {label}: p95 {p95} µs, p99 {p99} µs");
+        Ok((p95, p99))
+    };
+    let idle = probe("idle")?;
+    let burst_url = format!("{base}/auth/sign-in");
+    let sign_in_script = sign_in_lua.clone();
+    let burst = std::thread::spawn(move || {
+        Cmd::new("wrk").args(["-t1", "-c8", "-d7s", "-s"]).arg(&sign_in_script).arg(&burst_url).output()
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    let loaded = probe("during sign-ins")?;
+    let burst_output = burst.join().map_err(|_| "the sign-in burst panicked")?.unwrap_or_default();
+    let sign_ins = lua_value(&burst_output, "requests").unwrap_or_default();
+    let sign_in_p95 = lua_value(&burst_output, "p95_us").unwrap_or_default();
+    println!("sign-ins: {sign_ins} in 7 s, p95 {}", us(sign_in_p95));
+    let _ = writeln!(
+        report,
+        "\n`/healthz` (one connection) while 8 connections sign in with a password as fast as they can \
+         ({sign_ins} argon2id sign-ins in 7 s, p95 {}):\n",
+        us(sign_in_p95)
+    );
+    let _ = writeln!(report, "| `/healthz` | p95 | p99 |\n|---|---|---|");
+    let _ = writeln!(report, "| idle | {} | {} |", us(idle.0), us(idle.1));
+    let _ = writeln!(report, "| during the sign-in burst | {} | {} |", us(loaded.0), us(loaded.1));
+    drop(portico);
+    Ok(())
+}
+
+fn lua_value(output: &str, key: &str) -> Option<u64> {
+    output.lines().find_map(|line| line.strip_prefix(key)).and_then(|value| value.trim().parse().ok())
+}
+
+fn us(micros: u64) -> String {
+    if micros >= 1000 {
+        format!("{:.2} ms", micros as f64 / 1000.0)
+    } else {
+        format!("{micros} µs")
+    }
 }
 
 /// The `/pkg/...` path of the first asset with this extension in the page.
@@ -183,6 +318,13 @@ mod tests {
         assert_eq!(find_asset(html, "css").as_deref(), Some("/pkg/portico.abc.css"));
         assert_eq!(find_asset(html, "js").as_deref(), Some("/pkg/portico.def.js"));
         assert_eq!(find_asset(html, "wasm").as_deref(), Some("/pkg/portico.ghi.wasm"));
+    }
+
+    #[test]
+    fn the_percentile_script_output_is_read() {
+        assert_eq!(lua_value("p95_us 812\np99_us 1500\n", "p95_us"), Some(812));
+        assert_eq!(us(812), "812 µs");
+        assert_eq!(us(1500), "1.50 ms");
     }
 
     #[test]

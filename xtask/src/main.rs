@@ -94,10 +94,13 @@ fn run() -> Result<(), String> {
     let data_dir = shell::project_root().join("data");
     println!();
     println!("  Portico is starting at http://127.0.0.1:7007  (data in {}, Ctrl-C to stop)", data_dir.display());
+    println!("  Guests may read without signing in; the demo admin's password is printed below.");
     println!();
     shell::Cmd::new(binary)
         .args(["serve", "--addr", "127.0.0.1:7007"])
         .env("PORTICO_DATA_DIR", data_dir.to_string_lossy().as_ref())
+        .env("PORTICO_AUTH_GUEST", "true")
+        .env("PORTICO_AUTH_DEMO_ADMIN", "true")
         .current_dir(shell::project_root())
         .run()
 }

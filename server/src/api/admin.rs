@@ -1,7 +1,8 @@
 //! `/api/admin`: users, roles and the audit log, for admins only (the
 //! domain's policy refuses everyone else with 401 or 403).
 
-use super::{database, error::ApiError, signed_in};
+use super::error::{ApiError, JsonBody};
+use super::{database, signed_in};
 use crate::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -43,7 +44,7 @@ pub async fn create_user(
     State(state): State<AppState>,
     principal: Option<Extension<Principal>>,
     Extension(client): Extension<Client>,
-    Json(body): Json<NewUserBody>,
+    JsonBody(body): JsonBody<NewUserBody>,
 ) -> Result<Response, ApiError> {
     let principal = signed_in(principal)?;
     let database = database(&state)?;
@@ -64,7 +65,7 @@ pub async fn change_user(
     principal: Option<Extension<Principal>>,
     Extension(client): Extension<Client>,
     Path(username): Path<String>,
-    Json(change): Json<UserChange>,
+    JsonBody(change): JsonBody<UserChange>,
 ) -> Result<Json<UserSummary>, ApiError> {
     let principal = signed_in(principal)?;
     let database = database(&state)?;

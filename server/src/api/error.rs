@@ -42,6 +42,18 @@ impl ApiError {
     }
 }
 
+impl From<axum::extract::rejection::JsonRejection> for ApiError {
+    fn from(rejection: axum::extract::rejection::JsonRejection) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, format!("the request body is not acceptable: {}", rejection.body_text()))
+    }
+}
+
+/// A JSON request body whose rejection is a Backstage-shaped `InputError`
+/// naming what was wrong (line, column, field) instead of plain text.
+#[derive(Debug, axum::extract::FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub struct JsonBody<T>(pub T);
+
 impl From<DomainError> for ApiError {
     fn from(error: DomainError) -> Self {
         let status = StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

@@ -1,6 +1,7 @@
 //! `/api/auth/tokens`: the caller's personal API tokens.
 
-use super::{database, error::ApiError, signed_in};
+use super::error::{ApiError, JsonBody};
+use super::{database, signed_in};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -34,7 +35,7 @@ pub async fn create(
     State(state): State<AppState>,
     principal: Option<Extension<Principal>>,
     Extension(client): Extension<Client>,
-    Json(new): Json<NewToken>,
+    JsonBody(new): JsonBody<NewToken>,
 ) -> Result<Response, ApiError> {
     let principal = signed_in(principal)?;
     let database = database(&state)?;

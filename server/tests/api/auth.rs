@@ -20,6 +20,11 @@ async fn without_a_session_pages_redirect_and_apis_answer_401(app: TestApp) {
         assert!(location.starts_with("/sign-in?next="), "{path} -> {location}");
         assert!(response.headers().contains_key("content-security-policy"), "{path} has the security headers");
     }
+    let refused = app.get("/api/admin/users").await;
+    let headers = refused.headers();
+    assert!(headers["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["referrer-policy"], "strict-origin-when-cross-origin");
     assert_eq!(app.get("/catalog?kind=api").await.headers()["location"], "/sign-in?next=%2Fcatalog%3Fkind%3Dapi");
     for path in ["/api/auth/me", "/api/admin/users", "/api/admin/audit", "/api/auth/tokens"] {
         let response = app.get(path).await;
@@ -259,6 +264,35 @@ async fn tokens_work_on_every_api_route_within_their_scope(app: TestApp) {
     let after = app.get_with_token("/api/auth/me", &read).await;
     assert_eq!(after.status(), 401, "a revoked token stops at once");
     assert_backstage_error(&after.json().await.unwrap(), 401, "AuthenticationError");
+
+    let expiring = app
+        .client
+        .post(app.url("/api/auth/tokens"))
+        .header("origin", app.origin())
+        .header("cookie", format!("portico_session={session}"))
+        .json(&serde_json::json!({ "name": "short", "scope": "read", "expiresInDays": 1 }))
+        .send()
+        .await
+        .unwrap();
+    let expiring: model::CreatedToken = expiring.json().await.unwrap();
+    assert!(expiring.summary.expires_at.is_some());
+    assert_eq!(app.get_with_token("/api/auth/me", &expiring.token).await.status(), 200);
+    {
+        use domain::identity::tokens;
+        use sea_orm::sea_query::Expr;
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        let database = app.database().await;
+        let past = (chrono::Utc::now() - chrono::Duration::minutes(1)).fixed_offset();
+        tokens::Entity::update_many()
+            .col_expr(tokens::Column::ExpiresAt, Expr::value(past))
+            .filter(tokens::Column::Id.eq(expiring.summary.id.clone()))
+            .exec(database.connection())
+            .await
+            .unwrap();
+        database.close().await.unwrap();
+    }
+    assert_eq!(app.get_with_token("/api/auth/me", &expiring.token).await.status(), 401, "an expired token");
+    assert_eq!(app.get_with_token("/catalog", &expiring.token).await.status(), 401, "everywhere");
     app.shut_down().await;
 }
 on_both_databases!(token_scopes, tokens_work_on_every_api_route_within_their_scope, crate::helpers::spawn_private_app);
@@ -378,6 +412,20 @@ async fn sign_ins_and_failures_are_in_the_audit_api(app: TestApp) {
     assert_eq!(page.events[0].ip.as_deref(), Some("127.0.0.1"));
     let all = app.get_as("/api/admin/audit", &admin).await.text().await.unwrap();
     assert!(!all.contains(PASSWORD) && !all.contains("not my password") && !all.contains(&admin));
+    let broken = app
+        .client
+        .patch(app.url("/api/admin/users/root"))
+        .header("origin", app.origin())
+        .header("cookie", format!("portico_session={admin}"))
+        .header("content-type", "application/json")
+        .body(r#"{"role": "owner"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(broken.status(), 400);
+    let body: serde_json::Value = broken.json().await.unwrap();
+    assert_backstage_error(&body, 400, "InputError");
+    assert!(body["error"]["message"].as_str().unwrap().contains("role"), "{body}");
     let bad = app.get_as("/api/admin/audit?outcome=maybe", &admin).await;
     assert_eq!(bad.status(), 400);
     assert_backstage_error(&bad.json().await.unwrap(), 400, "InputError");
