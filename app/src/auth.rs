@@ -29,6 +29,22 @@ pub async fn load_access_info() -> Result<AccessInfo, AppError> {
     })
 }
 
+/// Percent-encodes text for a query parameter such as `?next=` (the same on
+/// the server and in the browser; `/` stays readable).
+pub fn encode_query_value(text: &str) -> String {
+    text.bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (byte as char).to_string(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+/// `/sign-in?next=<target>`.
+pub fn sign_in_href(target: &str) -> String {
+    format!("/sign-in?next={}", encode_query_value(target))
+}
+
 pub type AccessResource = OnceResource<Result<AccessInfo, AppError>>;
 
 /// Loads the access info for this page load and shares it with every page.

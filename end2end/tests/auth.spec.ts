@@ -18,6 +18,19 @@ async function signIn(page: Page, login: string, next = '/') {
   await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
 }
 
+/// Signs in through oidc-provider's own development login and consent pages.
+async function oidcSignIn(page: Page, login: string, next: string) {
+  await page.goto(`/sign-in?next=${encodeURIComponent(next)}`);
+  await page.getByTestId('oidc-sign-in').click();
+  await page.locator('input[name="login"]').fill(login);
+  await page.locator('input[name="password"]').fill('anything');
+  await page.getByRole('button', { name: 'Sign-in' }).click();
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await expect(page).toHaveURL(next);
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+  await page.getByTestId('user-menu').click();
+}
+
 test('sign in and out with the keyboard alone', async ({ page }) => {
   const errors = watchConsole(page);
   await page.goto('/sign-in?next=/catalog');
@@ -58,30 +71,13 @@ test('a wrong password is refused without saying which part was wrong', async ({
 });
 
 test('single sign-on through an OpenID Connect provider', async ({ page }) => {
-  await page.goto('/sign-in?next=/docs');
-  await page.getByTestId('oidc-sign-in').click();
-  // oidc-provider's own development login and consent pages.
-  await page.locator('input[name="login"]').fill('olivia');
-  await page.locator('input[name="password"]').fill('anything');
-  await page.getByRole('button', { name: 'Sign-in' }).click();
-  await page.getByRole('button', { name: 'Continue' }).click();
-  await expect(page).toHaveURL('/docs');
-  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
-  await page.getByTestId('user-menu').click();
+  await oidcSignIn(page, 'olivia', '/docs');
   await expect(page.getByTestId('signed-in-as')).toHaveText('Olivia Oidc');
   await expect(page.getByText('olivia · Member')).toBeVisible();
 });
 
 test('single sign-on maps to the existing user with the same email', async ({ page }) => {
-  await page.goto('/sign-in');
-  await page.getByTestId('oidc-sign-in').click();
-  await page.locator('input[name="login"]').fill('member');
-  await page.locator('input[name="password"]').fill('anything');
-  await page.getByRole('button', { name: 'Sign-in' }).click();
-  await page.getByRole('button', { name: 'Continue' }).click();
-  await expect(page).toHaveURL('/');
-  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
-  await page.getByTestId('user-menu').click();
+  await oidcSignIn(page, 'member', '/');
   await expect(page.getByTestId('signed-in-as')).toHaveText('e2e-member');
 });
 
@@ -125,8 +121,13 @@ test('admins manage users and read the audit log', async ({ page }, testInfo) =>
   await expect(row).toBeVisible();
   await row.getByLabel(`Role of ${username}`).selectOption('admin');
   await expect(page.getByText(`Saved ${username}`)).toBeVisible();
+  const entity = row.getByLabel(`Catalog entity of ${username}`);
+  await entity.fill('user:default/temp-person');
+  await entity.press('Enter');
+  await expect(page.getByText(`Saved ${username}`).first()).toBeVisible();
   await row.getByRole('button', { name: 'Disable' }).click();
   await expect(row).toContainText('disabled');
+  await expect(row.getByLabel(`Catalog entity of ${username}`)).toHaveValue('user:default/temp-person');
   await expectAccessible(page, 'the admin users page');
   await keepScreenshot(page, testInfo, 'admin-users');
 
@@ -139,6 +140,7 @@ test('admins manage users and read the audit log', async ({ page }, testInfo) =>
   const rows = page.getByTestId('audit-row');
   await expect(rows.filter({ hasText: username }).filter({ hasText: 'user.disabled' })).toHaveCount(1);
   await expect(rows.filter({ hasText: username }).filter({ hasText: 'user.role_changed' })).toHaveCount(1);
+  await expect(rows.filter({ hasText: username }).filter({ hasText: 'user.entity_linked' })).toHaveCount(1);
   await expectAccessible(page, 'the audit log');
   await keepScreenshot(page, testInfo, 'admin-audit');
   expect(errors).toEqual([]);

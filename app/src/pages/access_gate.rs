@@ -54,7 +54,7 @@ fn decide_on_the_server(gate: Gate) {
             let target = use_context::<http::request::Parts>()
                 .and_then(|parts| parts.uri.path_and_query().map(|target| target.as_str().to_owned()))
                 .unwrap_or_else(|| "/".to_owned());
-            let location = format!("/sign-in?next={}", url_encode(&target));
+            let location = crate::auth::sign_in_href(&target);
             if let (Some(response), Ok(location)) =
                 (use_context::<leptos_axum::ResponseOptions>(), http::HeaderValue::from_str(&location))
             {
@@ -63,16 +63,6 @@ fn decide_on_the_server(gate: Gate) {
             }
         }
     }
-}
-
-#[cfg(feature = "ssr")]
-fn url_encode(text: &str) -> String {
-    text.bytes()
-        .map(|byte| match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (byte as char).to_string(),
-            other => format!("%{other:02X}"),
-        })
-        .collect()
 }
 
 #[component]
@@ -96,7 +86,7 @@ fn Forbidden() -> impl IntoView {
 #[component]
 fn SignInRequired() -> impl IntoView {
     let location = use_location();
-    let href = move || format!("/sign-in?next={}", location.pathname.get());
+    let href = move || crate::auth::sign_in_href(&location.pathname.get());
     view! {
         <div class="centered" data-testid="sign-in-required">
             <EmptyState

@@ -195,6 +195,7 @@ fn UserTable(list: Vec<UserSummary>, update: ServerAction<UpdateUser>) -> impl I
                 .map(|user| {
                     let username = user.username.clone();
                     let role_username = username.clone();
+                    let entity_username = username.clone();
                     let disabled = user.disabled;
                     view! {
                         <tr data-testid=format!("user-row-{}", user.username)>
@@ -231,7 +232,24 @@ fn UserTable(list: Vec<UserSummary>, update: ServerAction<UpdateUser>) -> impl I
                                         .collect_view()}
                                 </select>
                             </td>
-                            <td class="mono text-xs">{user.entity_ref.clone().unwrap_or_default()}</td>
+                            <td>
+                                <input
+                                    class="input mono text-xs"
+                                    aria-label=format!("Catalog entity of {}", user.username)
+                                    placeholder="user:default/name"
+                                    value=user.entity_ref.clone().unwrap_or_default()
+                                    on:change=move |event| {
+                                        update
+                                            .dispatch(UpdateUser {
+                                                username: entity_username.clone(),
+                                                change: UserChange {
+                                                    entity_ref: Some(event_target_value(&event)),
+                                                    ..UserChange::default()
+                                                },
+                                            });
+                                    }
+                                />
+                            </td>
                             <td class="tabular">
                                 {user.last_sign_in_at.as_deref().map(day).unwrap_or_else(|| "never".into())}
                             </td>

@@ -81,7 +81,10 @@ pub fn SignInPage() -> impl IntoView {
                                 let sso = info
                                     .oidc_provider
                                     .map(|label| {
-                                        let href = format!("/auth/oidc/start?next={}", js_encode(&next));
+                                        let href = format!(
+                                            "/auth/oidc/start?next={}",
+                                            crate::auth::encode_query_value(&next),
+                                        );
                                         view! {
                                             <a class="btn btn-secondary btn-block" href=href data-testid="oidc-sign-in">
                                                 {format!("Sign in with {label}")}
@@ -145,16 +148,6 @@ pub fn SignInPage() -> impl IntoView {
             </div>
         </div>
     }
-}
-
-/// Percent-encodes a path for a query parameter (same on server and browser).
-fn js_encode(text: &str) -> String {
-    text.bytes()
-        .map(|byte| match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (byte as char).to_string(),
-            other => format!("%{other:02X}"),
-        })
-        .collect()
 }
 
 /// The message for an error code `/auth/setup` redirects with.
@@ -312,6 +305,7 @@ mod tests {
 
     #[test]
     fn the_next_path_is_encoded_for_the_query_string() {
-        assert_eq!(js_encode("/catalog?kind=api&x=1"), "/catalog%3Fkind%3Dapi%26x%3D1");
+        assert_eq!(crate::auth::encode_query_value("/catalog?kind=api&x=1"), "/catalog%3Fkind%3Dapi%26x%3D1");
+        assert_eq!(crate::auth::sign_in_href("/admin"), "/sign-in?next=/admin");
     }
 }

@@ -12,7 +12,8 @@ pub struct ApiError {
     pub status: StatusCode,
     pub name: &'static str,
     pub message: String,
-    pub request: Option<(Method, Uri)>,
+    /// The method and path, for the body's `request` field.
+    pub request: Option<(String, String)>,
     pub retry_after_secs: Option<u64>,
 }
 
@@ -37,7 +38,7 @@ impl ApiError {
 
     /// Names the request in the body, as Backstage does.
     pub fn for_request(mut self, method: &Method, uri: &Uri) -> Self {
-        self.request = Some((method.clone(), uri.clone()));
+        self.request = Some((method.as_str().to_owned(), uri.path().to_owned()));
         self
     }
 }
@@ -78,7 +79,7 @@ impl IntoResponse for ApiError {
             "response": { "statusCode": self.status.as_u16() },
         });
         if let Some((method, uri)) = &self.request {
-            body["request"] = serde_json::json!({ "method": method.as_str(), "url": uri.path() });
+            body["request"] = serde_json::json!({ "method": method, "url": uri });
         }
         let mut response = (self.status, axum::Json(body)).into_response();
         if self.status == StatusCode::UNAUTHORIZED {
