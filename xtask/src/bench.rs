@@ -58,7 +58,9 @@ pub fn run() -> Result<(), String> {
         rss_kib as f64 / 1024.0
     );
 
-    let portico = Portico::start(&binary, Db::Sqlite, "bench")?;
+    // Guest mode, so that pages render without signing in, as in the quick start.
+    let guest = [("PORTICO_AUTH_GUEST", "true".to_owned())];
+    let portico = Portico::start_with(&binary, Db::Sqlite, "bench", crate::http::free_port()?, &guest)?;
     let base = portico.base_url();
 
     println!("\n==> first page transfer size");

@@ -1,15 +1,29 @@
 //! Password hashing with argon2id. Hashing is slow on purpose, so it runs on
-//! the blocking thread pool: a burst of sign-ins never stalls other requests.
+//! the blocking thread pool, and at most one hash per core but one runs at a
+//! time: a burst of sign-ins queues up instead of taking every core from the
+//! requests the async runtime is serving.
 
 use crate::error::{DomainError, Result};
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use std::sync::OnceLock;
+use tokio::sync::Semaphore;
+
+/// How many hashes may run at once: one core is always left to the runtime.
+fn hashing_slots() -> &'static Semaphore {
+    static SLOTS: OnceLock<Semaphore> = OnceLock::new();
+    SLOTS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map(usize::from).unwrap_or(2);
+        Semaphore::new(cores.saturating_sub(1).max(1))
+    })
+}
 
 /// Hashes a new password (argon2id, random salt, PHC string format).
 pub async fn hash(password: &str) -> Result<String> {
     let password = password.to_owned();
+    let _slot =
+        hashing_slots().acquire().await.map_err(|_| DomainError::Upstream("password hashing stopped".into()))?;
     tokio::task::spawn_blocking(move || hash_now(&password))
         .await
         .map_err(|err| DomainError::Upstream(format!("password hashing was interrupted: {err}")))?
@@ -28,6 +42,7 @@ fn hash_now(password: &str) -> Result<String> {
 /// instead, so the answer takes as long either way and reveals nothing.
 pub async fn verify(stored: Option<String>, password: &str) -> bool {
     let password = password.to_owned();
+    let Ok(_slot) = hashing_slots().acquire().await else { return false };
     tokio::task::spawn_blocking(move || {
         let (hash, real) = match stored {
             Some(hash) => (hash, true),

@@ -455,3 +455,39 @@ async fn guests_read_but_never_write(app: TestApp) {
     app.shut_down().await;
 }
 on_both_databases!(guest_mode, guests_read_but_never_write);
+
+async fn spawn_with_unreachable_sso(kind: model::DatabaseKind) -> TestApp {
+    let toml = "[auth.oidc]\nissuer = \"http://127.0.0.1:9/\"\nclient_id = \"portico\"\nclient_secret = \"s\"\nlabel = \"Example SSO\"\n";
+    crate::helpers::spawn_app_with(kind, toml).await
+}
+
+async fn single_sign_on_refuses_callbacks_it_did_not_start(app: TestApp) {
+    let page = app.get("/sign-in").await.text().await.unwrap();
+    assert!(page.contains("Sign in with Example SSO"), "the configured provider is offered");
+    // The provider is down: starting fails with a message, not an error page.
+    let start = app.get("/auth/oidc/start?next=/catalog").await;
+    assert_eq!(start.status(), 303);
+    assert_eq!(start.headers()["location"], "/sign-in?error=oidc_failed");
+    // A callback without the state cookie of this browser is refused before
+    // anything is sent to the provider (login CSRF).
+    let forged = app.get("/auth/oidc/callback?code=stolen&state=guessed").await;
+    assert_eq!(forged.headers()["location"], "/sign-in?error=oidc_failed");
+    assert!(session_cookie(&forged).is_none());
+    let mismatched = app
+        .client
+        .get(app.url("/auth/oidc/callback?code=stolen&state=guessed"))
+        .header("cookie", "portico_oidc_state=another")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(mismatched.headers()["location"], "/sign-in?error=oidc_failed");
+    let denied = app.get("/auth/oidc/callback?error=access_denied").await;
+    assert_eq!(denied.headers()["location"], "/sign-in?error=oidc_failed");
+    assert_eq!(app.get("/api/auth/me").await.status(), 401, "nobody got signed in");
+    app.shut_down().await;
+}
+on_both_databases!(
+    oidc_refusals,
+    single_sign_on_refuses_callbacks_it_did_not_start,
+    crate::auth::spawn_with_unreachable_sso
+);
