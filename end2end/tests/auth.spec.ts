@@ -119,12 +119,13 @@ test('admins manage users and read the audit log', async ({ page }, testInfo) =>
   await page.getByRole('button', { name: 'Add user' }).click();
   const row = page.getByTestId(`user-row-${username}`);
   await expect(row).toBeVisible();
+  const saved = page.getByText(`Saved ${username}`);
   await row.getByLabel(`Role of ${username}`).selectOption('admin');
-  await expect(page.getByText(`Saved ${username}`)).toBeVisible();
+  await expect(saved).toHaveCount(1);
   const entity = row.getByLabel(`Catalog entity of ${username}`);
   await entity.fill('user:default/temp-person');
   await entity.press('Enter');
-  await expect(page.getByText(`Saved ${username}`).first()).toBeVisible();
+  await expect(saved).toHaveCount(2);
   await row.getByRole('button', { name: 'Disable' }).click();
   await expect(row).toContainText('disabled');
   await expect(row.getByLabel(`Catalog entity of ${username}`)).toHaveValue('user:default/temp-person');

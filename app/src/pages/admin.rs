@@ -196,6 +196,7 @@ fn UserTable(list: Vec<UserSummary>, update: ServerAction<UpdateUser>) -> impl I
                     let username = user.username.clone();
                     let role_username = username.clone();
                     let entity_username = username.clone();
+                    let stored_entity_ref = user.entity_ref.clone().unwrap_or_default();
                     let disabled = user.disabled;
                     view! {
                         <tr data-testid=format!("user-row-{}", user.username)>
@@ -239,14 +240,17 @@ fn UserTable(list: Vec<UserSummary>, update: ServerAction<UpdateUser>) -> impl I
                                     placeholder="user:default/name"
                                     value=user.entity_ref.clone().unwrap_or_default()
                                     on:change=move |event| {
-                                        update
-                                            .dispatch(UpdateUser {
-                                                username: entity_username.clone(),
-                                                change: UserChange {
-                                                    entity_ref: Some(event_target_value(&event)),
-                                                    ..UserChange::default()
-                                                },
-                                            });
+                                        let entity_ref = event_target_value(&event);
+                                        if entity_ref != stored_entity_ref {
+                                            update
+                                                .dispatch(UpdateUser {
+                                                    username: entity_username.clone(),
+                                                    change: UserChange {
+                                                        entity_ref: Some(entity_ref),
+                                                        ..UserChange::default()
+                                                    },
+                                                });
+                                        }
                                     }
                                 />
                             </td>
