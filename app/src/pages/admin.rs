@@ -5,7 +5,7 @@
 use super::access_gate::{Gate, Gated};
 use super::tokens::day;
 use crate::error::AppError;
-use crate::ui::{icons, Badge, Card, PageHeader, Table, Tone};
+use crate::ui::{icons, Badge, Card, Field, PageHeader, Table, Tone};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
@@ -124,34 +124,30 @@ fn Users() -> impl IntoView {
             >
                 <ActionForm action=create attr:class="form" attr:data-testid="add-user-form">
                     <div class="form-row">
-                        <label class="field grow">
-                            <span class="field-label">"Username"</span>
+                        <Field label="Username" grow=true>
                             <input class="input" name="username" required autocapitalize="none" />
-                        </label>
-                        <label class="field grow">
-                            <span class="field-label">"Display name"</span>
+                        </Field>
+                        <Field label="Display name" grow=true>
                             <input class="input" name="display_name" />
-                        </label>
-                        <label class="field grow">
-                            <span class="field-label">"Email"</span>
+                        </Field>
+                        <Field label="Email" grow=true>
                             <input class="input" name="email" type="email" />
-                        </label>
+                        </Field>
                     </div>
                     <div class="form-row">
-                        <label class="field grow">
-                            <span class="field-label">"Password"</span>
+                        <Field
+                            label="Password"
+                            grow=true
+                            hint="At least 10 characters; leave empty for single sign-on only."
+                        >
                             <input class="input" name="password" type="password" autocomplete="new-password" />
-                            <span class="field-hint">
-                                "At least 10 characters; leave empty for single sign-on only."
-                            </span>
-                        </label>
-                        <label class="field">
-                            <span class="field-label">"Role"</span>
+                        </Field>
+                        <Field label="Role">
                             <select class="select" name="role">
                                 <option value="member">"Member"</option>
                                 <option value="admin">"Admin"</option>
                             </select>
-                        </label>
+                        </Field>
                         <button class="btn btn-primary" type="submit">
                             {icons::plus()}
                             "Add user"
@@ -322,17 +318,15 @@ fn AuditLog() -> impl IntoView {
     let page = Resource::new(move || query.get(), load_audit_log);
     view! {
         <Form method="GET" action="" attr:class="toolbar" attr:data-testid="audit-filters">
-            <label class="field">
-                <span class="field-label">"Who"</span>
+            <Field label="Who">
                 <input
                     class="input"
                     name="actor"
                     placeholder="username"
                     prop:value=move || query.get().actor.unwrap_or_default()
                 />
-            </label>
-            <label class="field">
-                <span class="field-label">"Action"</span>
+            </Field>
+            <Field label="Action">
                 <select class="select" name="action">
                     <option value="">"Any action"</option>
                     {[("auth.", "Sign-ins and sign-outs"), ("user.", "User changes"), ("token.", "Token changes")]
@@ -356,9 +350,8 @@ fn AuditLog() -> impl IntoView {
                         })
                         .collect_view()}
                 </select>
-            </label>
-            <label class="field">
-                <span class="field-label">"Outcome"</span>
+            </Field>
+            <Field label="Outcome">
                 <select class="select" name="outcome">
                     <option value="">"Any outcome"</option>
                     {AuditOutcome::ALL
@@ -372,7 +365,7 @@ fn AuditLog() -> impl IntoView {
                         })
                         .collect_view()}
                 </select>
-            </label>
+            </Field>
             <button class="btn btn-secondary" type="submit">
                 "Filter"
             </button>

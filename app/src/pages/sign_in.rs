@@ -4,7 +4,7 @@
 //! turned into a message here, so no text is ever reflected from the URL.
 
 use crate::auth::use_access;
-use crate::ui::{icons, EmptyState};
+use crate::ui::{icons, EmptyState, Field};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -103,8 +103,7 @@ pub fn SignInPage() -> impl IntoView {
                     </Suspense>
                     <form class="form" method="post" action="/auth/sign-in" data-testid="sign-in-form">
                         <input type="hidden" name="next" value=next.clone() />
-                        <label class="field">
-                            <span class="field-label">"Username or email"</span>
+                        <Field label="Username or email">
                             <input
                                 class="input"
                                 name="login"
@@ -115,9 +114,8 @@ pub fn SignInPage() -> impl IntoView {
                                 required
                                 autofocus
                             />
-                        </label>
-                        <label class="field">
-                            <span class="field-label">"Password"</span>
+                        </Field>
+                        <Field label="Password">
                             <input
                                 class="input"
                                 name="password"
@@ -125,7 +123,7 @@ pub fn SignInPage() -> impl IntoView {
                                 autocomplete="current-password"
                                 required
                             />
-                        </label>
+                        </Field>
                         <button class="btn btn-primary btn-block" type="submit">
                             "Sign in"
                         </button>
@@ -186,7 +184,9 @@ pub fn SetupPage() -> impl IntoView {
 #[component]
 fn SetupForm(error: Option<(String, &'static str)>) -> impl IntoView {
     let field_error = error.as_ref().map(|(code, _)| code.clone()).unwrap_or_default();
-    let invalid = move |field: &str| if field_error == field { "true" } else { "false" };
+    let invalid = |field: &str| if field_error == field { "true" } else { "false" };
+    let (username_invalid, email_invalid, password_invalid, mismatch_invalid) =
+        (invalid("username"), invalid("email"), invalid("password"), invalid("mismatch"));
     view! {
         <div class="auth-page">
             <div class="card auth-card">
@@ -208,8 +208,7 @@ fn SetupForm(error: Option<(String, &'static str)>) -> impl IntoView {
                             }
                         })}
                     <form class="form" method="post" action="/auth/setup" data-testid="setup-form">
-                        <label class="field">
-                            <span class="field-label">"Username"</span>
+                        <Field label="Username" hint="Lowercase letters, digits, '.', '_' and '-'.">
                             <input
                                 class="input"
                                 name="username"
@@ -218,26 +217,22 @@ fn SetupForm(error: Option<(String, &'static str)>) -> impl IntoView {
                                 required
                                 autofocus
                                 pattern="[a-z0-9][a-z0-9._\\-]*"
-                                aria-invalid=invalid("username")
+                                aria-invalid=username_invalid
                             />
-                            <span class="field-hint">"Lowercase letters, digits, '.', '_' and '-'."</span>
-                        </label>
-                        <label class="field">
-                            <span class="field-label">"Display name"</span>
+                        </Field>
+                        <Field label="Display name">
                             <input class="input" name="display_name" autocomplete="name" />
-                        </label>
-                        <label class="field">
-                            <span class="field-label">"Email"</span>
+                        </Field>
+                        <Field label="Email">
                             <input
                                 class="input"
                                 name="email"
                                 type="email"
                                 autocomplete="email"
-                                aria-invalid=invalid("email")
+                                aria-invalid=email_invalid
                             />
-                        </label>
-                        <label class="field">
-                            <span class="field-label">"Password"</span>
+                        </Field>
+                        <Field label="Password" hint="At least 10 characters.">
                             <input
                                 class="input"
                                 name="password"
@@ -245,21 +240,19 @@ fn SetupForm(error: Option<(String, &'static str)>) -> impl IntoView {
                                 autocomplete="new-password"
                                 minlength="10"
                                 required
-                                aria-invalid=invalid("password")
+                                aria-invalid=password_invalid
                             />
-                            <span class="field-hint">"At least 10 characters."</span>
-                        </label>
-                        <label class="field">
-                            <span class="field-label">"Repeat the password"</span>
+                        </Field>
+                        <Field label="Repeat the password">
                             <input
                                 class="input"
                                 name="password_confirm"
                                 type="password"
                                 autocomplete="new-password"
                                 required
-                                aria-invalid=invalid("mismatch")
+                                aria-invalid=mismatch_invalid
                             />
-                        </label>
+                        </Field>
                         <button class="btn btn-primary btn-block" type="submit">
                             "Create admin and sign in"
                         </button>

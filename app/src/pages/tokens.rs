@@ -3,7 +3,7 @@
 
 use super::access_gate::{Gate, Gated};
 use crate::error::AppError;
-use crate::ui::{icons, Badge, Card, Dialog, EmptyState, PageHeader, Table, Tone};
+use crate::ui::{icons, Badge, Card, Dialog, EmptyState, Field, PageHeader, Table, Tone};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -78,8 +78,7 @@ fn Tokens() -> impl IntoView {
             <Card title="New token" description="The token is shown once, right after you create it.">
                 <ActionForm action=create attr:class="form" attr:data-testid="token-form">
                     <div class="form-row">
-                        <label class="field grow">
-                            <span class="field-label">"Name"</span>
+                        <Field label="Name" grow=true>
                             <input
                                 class="input"
                                 name="name"
@@ -87,23 +86,21 @@ fn Tokens() -> impl IntoView {
                                 maxlength="100"
                                 placeholder="e.g. deploy pipeline"
                             />
-                        </label>
-                        <label class="field">
-                            <span class="field-label">"Scope"</span>
+                        </Field>
+                        <Field label="Scope">
                             <select class="select" name="scope">
                                 <option value="read">{TokenScope::Read.label()}</option>
                                 <option value="write">{TokenScope::Write.label()}</option>
                             </select>
-                        </label>
-                        <label class="field">
-                            <span class="field-label">"Expires"</span>
+                        </Field>
+                        <Field label="Expires">
                             <select class="select" name="expires_in_days">
                                 <option value="30">"in 30 days"</option>
                                 <option value="90">"in 90 days"</option>
                                 <option value="365">"in a year"</option>
                                 <option value="">"never"</option>
                             </select>
-                        </label>
+                        </Field>
                         <button class="btn btn-primary" type="submit" disabled=move || create.pending().get()>
                             {icons::plus()}
                             "Create token"
