@@ -47,39 +47,44 @@ pub async fn authenticate(State(state): State<AppState>, mut request: Request, n
     let writes = !matches!(method, Method::GET | Method::HEAD | Method::OPTIONS);
     if writes && bearer.is_none() && !same_origin(&state, request.headers()) {
         tracing::warn!(%method, path, "refused a cross-origin write (CSRF check)");
-        return ApiError::new(StatusCode::FORBIDDEN, "cross-origin request refused: the Origin does not match Portico")
-            .for_request(&method, &uri)
-            .into_response();
+        return refuse(
+            ApiError::new(StatusCode::FORBIDDEN, "cross-origin request refused: the Origin does not match Portico")
+                .for_request(&method, &uri),
+            &path,
+        );
     }
 
     let mut forget_session_cookie = false;
     let mut principal = None;
     if let Some(bearer) = bearer {
         let Some(token) = bearer else {
-            return ApiError::unauthenticated("the Authorization header must be `Bearer <token>`")
-                .for_request(&method, &uri)
-                .into_response();
+            return refuse(
+                ApiError::unauthenticated("the Authorization header must be `Bearer <token>`")
+                    .for_request(&method, &uri),
+                &path,
+            );
         };
         let Some(database) = state.database() else {
-            return ApiError::from(domain::DomainError::NotReady(state.services().readiness().describe()))
-                .for_request(&method, &uri)
-                .into_response();
+            let not_ready = domain::DomainError::NotReady(state.services().readiness().describe());
+            return refuse(ApiError::from(not_ready).for_request(&method, &uri), &path);
         };
         match state.identity().token_principal(database.connection(), &token).await {
             Ok(Some(found)) => principal = Some(found),
             Ok(None) => {
-                return ApiError::unauthenticated("the API token is invalid, expired or revoked")
-                    .for_request(&method, &uri)
-                    .into_response()
+                return refuse(
+                    ApiError::unauthenticated("the API token is invalid, expired or revoked")
+                        .for_request(&method, &uri),
+                    &path,
+                )
             }
-            Err(err) => return ApiError::from(err).for_request(&method, &uri).into_response(),
+            Err(err) => return refuse(ApiError::from(err).for_request(&method, &uri), &path),
         }
     } else if let Some(secret) = cookies::read(request.headers(), cookies::SESSION_COOKIE) {
         if let Some(database) = state.database() {
             match state.identity().session_principal(database.connection(), &secret).await {
                 Ok(Some(found)) => principal = Some(found),
                 Ok(None) => forget_session_cookie = true,
-                Err(err) => return ApiError::from(err).for_request(&method, &uri).into_response(),
+                Err(err) => return refuse(ApiError::from(err).for_request(&method, &uri), &path),
             }
         }
     }
@@ -90,9 +95,11 @@ pub async fn authenticate(State(state): State<AppState>, mut request: Request, n
         let mut response = if matches!(method, Method::GET | Method::HEAD) && !path.starts_with("/api/") {
             Redirect::to(&sign_in_url(&uri)).into_response()
         } else {
-            ApiError::unauthenticated("sign in, or send `Authorization: Bearer <token>`")
-                .for_request(&method, &uri)
-                .into_response()
+            refuse(
+                ApiError::unauthenticated("sign in, or send `Authorization: Bearer <token>`")
+                    .for_request(&method, &uri),
+                &path,
+            )
         };
         if forget_session_cookie {
             append_cookie(&mut response, cookies::clear(cookies::SESSION_COOKIE, "/", origin.secure));
@@ -108,6 +115,26 @@ pub async fn authenticate(State(state): State<AppState>, mut request: Request, n
     let mut response = next.run(request).await;
     if forget_session_cookie {
         append_cookie(&mut response, cookies::clear(cookies::SESSION_COOKIE, "/", origin.secure));
+    }
+    response
+}
+
+/// A refusal in the shape its caller reads: server functions (`/api/fn/...`)
+/// get the app's own error type, so the page can tell "sign in" from "not
+/// allowed"; everything else gets Backstage's error JSON.
+fn refuse(error: ApiError, path: &str) -> Response {
+    if !path.starts_with("/api/fn/") {
+        return error.into_response();
+    }
+    let app_error = match error.status.as_u16() {
+        401 => app::AppError::Unauthorized(error.message),
+        403 => app::AppError::Forbidden(error.message),
+        503 => app::AppError::NotReady(error.message),
+        _ => app::AppError::Internal,
+    };
+    let mut response = (error.status, axum::Json(app_error)).into_response();
+    if error.status == StatusCode::UNAUTHORIZED {
+        response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"portico\""));
     }
     response
 }

@@ -34,6 +34,8 @@ async fn without_a_session_pages_redirect_and_apis_answer_401(app: TestApp) {
     }
     let response = app.call_server_fn("system_status").await;
     assert_eq!(response.status(), 401, "server functions are behind sign-in too");
+    let error: app::AppError = response.json().await.unwrap();
+    assert!(matches!(error, app::AppError::Unauthorized(_)), "the page learns it must sign in: {error:?}");
     for path in ["/healthz", "/readyz", "/sign-in", "/setup"] {
         assert_eq!(app.get(path).await.status(), 200, "{path} is public");
     }
@@ -180,6 +182,8 @@ async fn cross_origin_writes_are_refused(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(forged_fn.status(), 403, "server functions are checked too");
+    let error: app::AppError = forged_fn.json().await.unwrap();
+    assert!(matches!(error, app::AppError::Forbidden(_)), "{error:?}");
 
     // A bearer token is no ambient credential: no Origin needed.
     let token = app.create_token(&session, "write").await;
