@@ -3,6 +3,7 @@
 //!
 //! Nothing here does I/O, so the crate compiles to wasm unchanged.
 
+pub mod catalog;
 pub mod identity;
 pub mod system;
 

@@ -1,0 +1,9 @@
+//! The catalog's vocabulary, shared by the server and the browser: entity
+//! references and the field-format rules of Backstage's descriptor format.
+//! (Ingestion, relations and the REST API build on these in `domain` and
+//! `server`.)
+
+pub mod entity_ref;
+pub mod rules;
+
+pub use entity_ref::{EntityRef, EntityRefError, DEFAULT_NAMESPACE};
