@@ -13,8 +13,9 @@ pub fn UserMenu() -> impl IntoView {
     let about_open = RwSignal::new(false);
     let theme = use_theme();
     let access = use_access();
-    let viewer = move || access.get().and_then(Result::ok).map(|info| info.viewer).unwrap_or(model::Viewer::Anonymous);
-    let initials = move || viewer().user().map(|user| user.initials()).unwrap_or_else(|| "G".to_owned());
+    // Each part awaits the access info inside its own Suspense (the pattern
+    // Leptos resolves reliably while streaming).
+    let viewer = move || async move { access.await.map(|info| info.viewer).unwrap_or(model::Viewer::Anonymous) };
     view! {
         <div
             class="menu"
@@ -35,12 +36,21 @@ pub fn UserMenu() -> impl IntoView {
                 on:click=move |_| open.update(|open| *open = !*open)
             >
                 <span class="avatar" aria-hidden="true">
-                    <Suspense fallback=|| "G">{initials}</Suspense>
+                    <Suspense fallback=|| {
+                        "G"
+                    }>
+                        {move || Suspend::new(async move {
+                            viewer().await.user().map(|user| user.initials()).unwrap_or_else(|| "G".to_owned())
+                        })}
+                    </Suspense>
                 </span>
             </button>
             <div id="user-menu" class="menu-panel" hidden=move || !open.get()>
                 <Suspense>
-                    <ViewerSection viewer=Signal::derive(viewer) />
+                    {move || Suspend::new(async move {
+                        let viewer = viewer().await;
+                        view! { <ViewerSection viewer /> }
+                    })}
                 </Suspense>
                 <fieldset class="menu-section">
                     <legend class="menu-label">"Theme"</legend>
@@ -77,7 +87,10 @@ pub fn UserMenu() -> impl IntoView {
                     </button>
                 </div>
                 <Suspense>
-                    <SignInOrOut viewer=Signal::derive(viewer) />
+                    {move || Suspend::new(async move {
+                        let viewer = viewer().await;
+                        view! { <SignInOrOut viewer /> }
+                    })}
                 </Suspense>
             </div>
         </div>
@@ -92,8 +105,8 @@ pub fn UserMenu() -> impl IntoView {
 
 /// Who is signed in, with links to their own pages.
 #[component]
-fn ViewerSection(viewer: Signal<model::Viewer>) -> impl IntoView {
-    move || match viewer.get() {
+fn ViewerSection(viewer: model::Viewer) -> impl IntoView {
+    match viewer {
         model::Viewer::User(user) => {
             let admin = user.role == model::Role::Admin;
             view! {
@@ -134,27 +147,25 @@ fn ViewerSection(viewer: Signal<model::Viewer>) -> impl IntoView {
 /// A sign-out button (a real form post, so it works before hydration) or a
 /// sign-in link.
 #[component]
-fn SignInOrOut(viewer: Signal<model::Viewer>) -> impl IntoView {
-    move || {
-        if viewer.get().is_signed_in() {
-            view! {
-                <form class="menu-section menu-form" method="post" action="/auth/sign-out">
-                    <button type="submit" class="menu-item" data-testid="sign-out">
-                        "Sign out"
-                    </button>
-                </form>
-            }
-            .into_any()
-        } else {
-            view! {
-                <div class="menu-section">
-                    <a class="menu-item" href="/sign-in" data-testid="sign-in-link">
-                        {icons::user()}
-                        "Sign in"
-                    </a>
-                </div>
-            }
-            .into_any()
+fn SignInOrOut(viewer: model::Viewer) -> impl IntoView {
+    if viewer.is_signed_in() {
+        view! {
+            <form class="menu-section menu-form" method="post" action="/auth/sign-out">
+                <button type="submit" class="menu-item" data-testid="sign-out">
+                    "Sign out"
+                </button>
+            </form>
         }
+        .into_any()
+    } else {
+        view! {
+            <div class="menu-section">
+                <a class="menu-item" href="/sign-in" data-testid="sign-in-link">
+                    {icons::user()}
+                    "Sign in"
+                </a>
+            </div>
+        }
+        .into_any()
     }
 }
