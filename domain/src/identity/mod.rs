@@ -22,6 +22,7 @@ use audit::AuditRecord;
 use model::{AuditOutcome, CreatedToken, Role, TokenScope, UserChange};
 use sea_orm::ConnectionTrait;
 use sessions::{Client, SessionPolicy};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use throttle::{AttemptKeys, ThrottlePolicy};
 
@@ -33,6 +34,10 @@ pub const WRONG_CREDENTIALS: &str = "wrong username or password";
 #[derive(Debug, Clone)]
 pub struct Identity {
     inner: Arc<Settings>,
+    /// Set once a user is known to exist: users are never deleted, so from
+    /// then on the first-admin check needs no query (it runs on every page a
+    /// guest opens).
+    set_up: Arc<AtomicBool>,
 }
 
 /// How identity behaves; from the `[auth]` configuration.
@@ -55,7 +60,7 @@ pub struct SignedIn {
 
 impl Identity {
     pub fn new(settings: Settings) -> Self {
-        Self { inner: Arc::new(settings) }
+        Self { inner: Arc::new(settings), set_up: Arc::new(AtomicBool::new(false)) }
     }
 
     pub fn settings(&self) -> &Settings {
@@ -251,7 +256,14 @@ impl Identity {
 
     /// Whether the first-admin page is open: no user exists yet.
     pub async fn needs_setup(&self, db: &impl ConnectionTrait) -> Result<bool> {
-        Ok(users::count(db).await? == 0)
+        if self.set_up.load(Ordering::Relaxed) {
+            return Ok(false);
+        }
+        let needed = users::count(db).await? == 0;
+        if !needed {
+            self.set_up.store(true, Ordering::Relaxed);
+        }
+        Ok(needed)
     }
 
     /// Creates a user as an admin (or the command line, with `principal` None).

@@ -115,37 +115,34 @@ pub async fn record_failure(db: &impl ConnectionTrait, keys: &AttemptKeys, polic
                 row.failures + 1
             }
             Some(_) => {
-                let fresh = ActiveModel {
-                    key: Set(key.clone()),
-                    failures: Set(1),
-                    window_started_at: Set(now),
-                    locked_until: Set(None),
-                };
-                fresh.update(db).await?;
+                counter(key, 1, now, None).update(db).await?;
                 1
             }
             None => {
-                let fresh = ActiveModel {
-                    key: Set(key.clone()),
-                    failures: Set(1),
-                    window_started_at: Set(now),
-                    locked_until: Set(None),
-                };
-                Entity::insert(fresh).on_conflict_do_nothing_on([Column::Key]).exec(db).await?;
+                Entity::insert(counter(key, 1, now, None)).on_conflict_do_nothing_on([Column::Key]).exec(db).await?;
                 1
             }
         };
         if failures >= lock_after {
-            let lock = ActiveModel {
-                key: Set(key.clone()),
-                locked_until: Set(Some(now + policy.lockout)),
-                window_started_at: Set(now),
-                failures: Set(0),
-            };
-            lock.update(db).await?;
+            counter(key, 0, now, Some(now + policy.lockout)).update(db).await?;
         }
     }
     Ok(())
+}
+
+/// A counter row: `failures` since `window_started_at`, locked until `locked_until`.
+fn counter(
+    key: &str,
+    failures: i32,
+    window_started_at: DateTimeWithTimeZone,
+    locked_until: Option<DateTimeWithTimeZone>,
+) -> ActiveModel {
+    ActiveModel {
+        key: Set(key.to_owned()),
+        failures: Set(failures),
+        window_started_at: Set(window_started_at),
+        locked_until: Set(locked_until),
+    }
 }
 
 /// After a successful sign-in: the account starts with a clean slate.

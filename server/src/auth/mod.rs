@@ -142,9 +142,12 @@ fn refuse(error: ApiError, path: &str) -> Response {
 /// `/sign-in?next=<where the visitor wanted to go>`.
 fn sign_in_url(uri: &Uri) -> String {
     let target = uri.path_and_query().map(|target| target.as_str()).unwrap_or("/");
-    let mut url = String::from("/sign-in?next=");
-    url.extend(url::form_urlencoded::byte_serialize(target.as_bytes()));
-    url
+    format!("/sign-in?next={}", encode(target))
+}
+
+/// Percent-encodes a query parameter value.
+fn encode(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
 pub fn append_cookie(response: &mut Response, cookie: Option<HeaderValue>) {

@@ -4,7 +4,7 @@
 //! form with an error code the page turns into a message. Clients that ask
 //! for JSON get JSON and the proper status code instead.
 
-use super::{append_cookie, cookies, RequestOrigin};
+use super::{append_cookie, cookies, encode, RequestOrigin};
 use crate::api::error::ApiError;
 use crate::state::AppState;
 use axum::extract::{Query, State};
@@ -59,9 +59,11 @@ pub async fn sign_in(
 ) -> Response {
     let next = safe_next(form.next.as_deref());
     let json = wants_json(&headers);
+    // Back to the form with an error code (and whatever else `extra` adds).
+    let back = |code: &str, extra: &str| format!("/sign-in?error={code}{extra}&next={}", encode(&next));
     let database = match state.services().database() {
         Ok(database) => database,
-        Err(err) => return failure(json, err, &format!("/sign-in?error=unavailable&next={}", encode(&next))),
+        Err(err) => return failure(json, err, &back("unavailable", "")),
     };
     match state.identity().sign_in_with_password(database.connection(), &form.login, &form.password, &client).await {
         Ok(signed_in) => {
@@ -69,14 +71,11 @@ pub async fn sign_in(
             signed_in_response(&state, &origin, signed_in, &next, json)
         }
         Err(DomainError::Throttled { retry_after_secs }) => {
-            let minutes = retry_after_secs.div_ceil(60);
-            let back = format!("/sign-in?error=locked&retry={minutes}&next={}", encode(&next));
-            failure(json, DomainError::Throttled { retry_after_secs }, &back)
+            let retry = format!("&retry={}", retry_after_secs.div_ceil(60));
+            failure(json, DomainError::Throttled { retry_after_secs }, &back("locked", &retry))
         }
-        Err(err @ DomainError::Unauthenticated(_)) => {
-            failure(json, err, &format!("/sign-in?error=invalid&next={}", encode(&next)))
-        }
-        Err(err) => failure(json, err, &format!("/sign-in?error=unavailable&next={}", encode(&next))),
+        Err(err @ DomainError::Unauthenticated(_)) => failure(json, err, &back("invalid", "")),
+        Err(err) => failure(json, err, &back("unavailable", "")),
     }
 }
 
@@ -296,10 +295,6 @@ pub fn safe_next(next: Option<&str>) -> String {
         }
         _ => "/".to_owned(),
     }
-}
-
-fn encode(text: &str) -> String {
-    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
 #[cfg(test)]

@@ -134,13 +134,16 @@ impl TestApp {
     }
 }
 
+/// `portico.toml` for guest mode: pages readable without signing in.
+const GUEST_MODE: &str = "[auth]\nguest = true\n";
+
 /// The password of users made by [`TestApp::create_user`].
 pub const PASSWORD: &str = "a long test password";
 
 /// A configuration for a test server on `database_url`, on a random port, in
 /// guest mode (pages readable without signing in).
 pub fn test_config(database_url: &str) -> Config {
-    config_from(database_url, "[auth]\nguest = true\n")
+    config_from(database_url, GUEST_MODE)
 }
 
 /// A test configuration from TOML text (plus address and database).
@@ -156,7 +159,7 @@ pub fn config_from(database_url: &str, toml: &str) -> Config {
 
 /// Starts Portico in guest mode with a fresh database of `kind`, ready to serve.
 pub async fn spawn_app(kind: DatabaseKind) -> TestApp {
-    spawn_app_with(kind, "[auth]\nguest = true\n").await
+    spawn_app_with(kind, GUEST_MODE).await
 }
 
 /// Starts Portico with guest mode off: nothing but sign-in without a session.
