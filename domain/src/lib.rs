@@ -5,6 +5,7 @@
 //! Today it holds the storage foundation (connecting, migrating, installation
 //! facts); the catalog, search, templates and users grow here as folders.
 
+pub mod catalog;
 pub mod database;
 pub mod error;
 pub mod identity;
@@ -12,6 +13,7 @@ pub mod services;
 pub mod settings;
 pub mod system;
 
+pub use catalog::Catalog;
 pub use database::Database;
 pub use error::DomainError;
 pub use identity::Identity;

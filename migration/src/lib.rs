@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261125_000001_settings;
 mod m20261126_000002_identity;
+mod m20261127_000003_catalog;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -14,6 +15,10 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261125_000001_settings::Migration), Box::new(m20261126_000002_identity::Migration)]
+        vec![
+            Box::new(m20261125_000001_settings::Migration),
+            Box::new(m20261126_000002_identity::Migration),
+            Box::new(m20261127_000003_catalog::Migration),
+        ]
     }
 }

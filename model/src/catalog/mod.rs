@@ -4,6 +4,8 @@
 //! `server`.)
 
 pub mod entity_ref;
+pub mod location;
 pub mod rules;
 
 pub use entity_ref::{EntityRef, EntityRefError, DEFAULT_NAMESPACE};
+pub use location::{LocationHealth, LocationProblem};

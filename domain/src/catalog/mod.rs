@@ -1,0 +1,535 @@
+//! The software catalog: Backstage descriptor files read from registered
+//! locations, stored in the database, and served from an in-memory index.
+//!
+//! - [`harvest`] reads a location (files, globs, URLs, git) into entities and problems;
+//! - [`store`] applies a harvest to the database in one transaction;
+//! - [`index`] answers every read; [`query`] speaks Backstage's query language.
+//!
+//! Writes go through [`Catalog`], which keeps the index in step with what it
+//! stored and follows the change log for what other replicas stored.
+
+pub mod descriptor;
+pub mod git;
+pub mod harvest;
+pub mod index;
+pub mod location;
+pub mod query;
+pub mod source;
+pub mod store;
+pub mod yaml;
+
+use crate::database::Database;
+use crate::error::{DomainError, Result};
+use harvest::{Found, Harvest};
+use index::{Index, StoredEntity};
+use model::catalog::{LocationHealth, LocationProblem};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use serde_json::Value;
+use source::{Place, ReadPolicy, Reader};
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
+use std::time::Duration;
+use yaml::YamlLimits;
+
+/// How the catalog behaves: `[catalog]` in portico.toml.
+#[derive(Debug, Clone)]
+pub struct CatalogSettings {
+    pub read_policy: ReadPolicy,
+    pub yaml_limits: YamlLimits,
+    /// Relative file targets are resolved from here.
+    pub base_dir: PathBuf,
+    /// Mirrors of remote git repositories.
+    pub git_dir: PathBuf,
+    /// How often every location is read again.
+    pub refresh_interval: Duration,
+    /// Locations from the command line and portico.toml: (type, target).
+    pub locations: Vec<(String, String)>,
+}
+
+impl Default for CatalogSettings {
+    fn default() -> Self {
+        Self {
+            read_policy: ReadPolicy::default(),
+            yaml_limits: YamlLimits::default(),
+            base_dir: std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/")),
+            git_dir: std::env::temp_dir().join("portico-git"),
+            refresh_interval: Duration::from_secs(300),
+            locations: Vec::new(),
+        }
+    }
+}
+
+/// Where a location was registered from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// `--catalog` or `[[catalog.locations]]`: kept in step with the configuration.
+    Config,
+    /// Registered in the UI or through the API.
+    Api,
+}
+
+impl Origin {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Config => "config",
+            Self::Api => "api",
+        }
+    }
+}
+
+/// A registered location as the API returns it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LocationInfo {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub target: String,
+}
+
+/// What a registration (or its dry run) found.
+#[derive(Debug)]
+pub struct Registered {
+    pub location: LocationInfo,
+    /// The entities read, as they will be stored.
+    pub entities: Vec<Value>,
+    pub problems: Vec<LocationProblem>,
+    /// The location was registered already (dry run only).
+    pub exists: bool,
+}
+
+/// What one refresh did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RefreshSummary {
+    pub added_or_changed: usize,
+    pub removed: usize,
+    pub unchanged: usize,
+    pub problems: usize,
+}
+
+/// The catalog service; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Catalog {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    settings: CatalogSettings,
+    reader: Reader,
+    index: RwLock<Index>,
+    /// One write at a time: refreshes of the same entities must not interleave.
+    writes: tokio::sync::Mutex<()>,
+    /// The last change-log row this replica has applied.
+    followed: Mutex<i64>,
+    /// Uids this replica wrote itself and has already applied.
+    applied_locally: Mutex<HashSet<String>>,
+}
+
+impl Catalog {
+    pub fn new(settings: CatalogSettings) -> Self {
+        let reader = Reader::new(settings.read_policy.clone(), git::GitCheckouts::new(settings.git_dir.clone()));
+        Self {
+            inner: Arc::new(Inner {
+                settings,
+                reader,
+                index: RwLock::new(Index::default()),
+                writes: tokio::sync::Mutex::new(()),
+                followed: Mutex::new(0),
+                applied_locally: Mutex::new(HashSet::new()),
+            }),
+        }
+    }
+
+    pub fn settings(&self) -> &CatalogSettings {
+        &self.inner.settings
+    }
+
+    /// Read access to the index; hold it briefly.
+    pub fn index(&self) -> RwLockReadGuard<'_, Index> {
+        self.inner.index.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn with_index_mut<T>(&self, change: impl FnOnce(&mut Index) -> T) -> T {
+        let mut index = self.inner.index.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        change(&mut index)
+    }
+
+    /// Builds the index from the database (at start-up).
+    pub async fn load(&self, db: &Database) -> Result<u64> {
+        let last = store::last_change(db.connection()).await?;
+        let mut loaded = Vec::new();
+        let count = store::load_all(db.connection(), |entity| loaded.push(entity)).await?;
+        self.with_index_mut(|index| {
+            *index = Index::default();
+            for entity in loaded {
+                index.upsert(entity);
+            }
+        });
+        if let Ok(mut followed) = self.inner.followed.lock() {
+            *followed = last;
+        }
+        Ok(count)
+    }
+
+    /// Makes the stored config locations match the configuration: adds new
+    /// ones, removes those no longer configured (with what they brought).
+    pub async fn sync_config_locations(&self, db: &Database) -> Result<Vec<String>> {
+        let configured: Vec<(String, String)> = self
+            .inner
+            .settings
+            .locations
+            .iter()
+            .map(|(kind, target)| {
+                let place = location::parse_target(kind, target, &self.inner.settings.base_dir).map_err(|reason| {
+                    DomainError::invalid("catalog.locations", format!("{kind}:{target}: {reason}"))
+                })?;
+                Ok((kind.clone(), location::stored_target(&place)))
+            })
+            .collect::<Result<_>>()?;
+        let stored = store::locations::Entity::find()
+            .filter(store::locations::Column::Origin.eq(Origin::Config.as_str()))
+            .all(db.connection())
+            .await?;
+        for row in &stored {
+            if !configured.iter().any(|(kind, target)| *kind == row.kind && *target == row.target) {
+                tracing::info!(location = %row.target, "location no longer configured; removing it");
+                self.delete_location(db, &row.id).await?;
+            }
+        }
+        let mut ids = Vec::new();
+        for (kind, target) in configured {
+            let id = match self.find_location(db, &kind, &target).await? {
+                Some(row) => row.id,
+                None => self.insert_location(db, &kind, &target, Origin::Config, None).await?.id,
+            };
+            ids.push(id);
+        }
+        Ok(ids)
+    }
+
+    async fn find_location(&self, db: &Database, kind: &str, target: &str) -> Result<Option<store::locations::Model>> {
+        Ok(store::locations::Entity::find()
+            .filter(store::locations::Column::Kind.eq(kind))
+            .filter(store::locations::Column::Target.eq(target))
+            .one(db.connection())
+            .await?)
+    }
+
+    async fn insert_location(
+        &self,
+        db: &Database,
+        kind: &str,
+        target: &str,
+        origin: Origin,
+        actor: Option<&str>,
+    ) -> Result<LocationInfo> {
+        let id = uuid::Uuid::new_v4().to_string();
+        let row = store::locations::ActiveModel {
+            id: Set(id.clone()),
+            kind: Set(kind.to_owned()),
+            target: Set(target.to_owned()),
+            origin: Set(origin.as_str().to_owned()),
+            created_by: Set(actor.map(str::to_owned)),
+            created_at: Set(store::now()),
+            refreshed_at: Set(None),
+            status: Set("pending".to_owned()),
+            problems: Set("[]".to_owned()),
+        };
+        store::locations::Entity::insert(row).exec(db.connection()).await.map_err(|err| {
+            let text = err.to_string().to_lowercase();
+            if text.contains("unique") || text.contains("duplicate") {
+                DomainError::Conflict(format!("Location {kind}:{target} already exists"))
+            } else {
+                DomainError::Database(err)
+            }
+        })?;
+        Ok(LocationInfo { id, kind: kind.to_owned(), target: target.to_owned() })
+    }
+
+    /// Reads a location without storing anything (the register preview and
+    /// `POST /locations?dryRun=true`).
+    pub async fn preview(&self, db: &Database, kind: &str, target: &str) -> Result<Registered> {
+        let place = self.place(kind, target)?;
+        let target = location::stored_target(&place);
+        let exists = self.find_location(db, kind, &target).await?;
+        let harvest = self.harvest(kind, &place).await;
+        let claims = self.claims();
+        let mut problems = harvest.problems;
+        let mut entities = Vec::new();
+        for found in harvest.found {
+            let entity_ref = found.checked.reference.canonical();
+            match claims.get(&entity_ref) {
+                Some(other) if exists.as_ref().is_none_or(|row| row.id != *other) => problems.push(LocationProblem {
+                    source: found.source.clone(),
+                    document: None,
+                    line: None,
+                    field: None,
+                    message: format!("{entity_ref} already comes from another location; it would not be imported"),
+                    entity_ref: Some(entity_ref),
+                }),
+                _ => entities.push(found.entity),
+            }
+        }
+        let id = exists.as_ref().map(|row| row.id.clone()).unwrap_or_default();
+        Ok(Registered {
+            location: LocationInfo { id, kind: kind.to_owned(), target },
+            entities,
+            problems,
+            exists: exists.is_some(),
+        })
+    }
+
+    /// Registers a location and reads it at once. A location that exists
+    /// already is a conflict, as in Backstage.
+    pub async fn register(
+        &self,
+        db: &Database,
+        kind: &str,
+        target: &str,
+        origin: Origin,
+        actor: Option<&str>,
+    ) -> Result<Registered> {
+        let place = self.place(kind, target)?;
+        let target = location::stored_target(&place);
+        let info = self.insert_location(db, kind, &target, origin, actor).await?;
+        self.refresh_location(db, &info.id).await?;
+        let index = self.index();
+        let entities = index
+            .entities_of_location(&info.id)
+            .into_iter()
+            .filter_map(|(uid, _)| index.id_by_uid(&uid))
+            .filter_map(|id| index.render(id))
+            .filter_map(|json| serde_json::from_str(&json).ok())
+            .collect();
+        drop(index);
+        let problems = self.location_health(db, &info.id).await?.problems;
+        Ok(Registered { location: info, entities, problems, exists: false })
+    }
+
+    fn place(&self, kind: &str, target: &str) -> Result<Place> {
+        let place = location::parse_target(kind, target, &self.inner.settings.base_dir)
+            .map_err(|reason| DomainError::invalid("target", reason))?;
+        if let Place::Url(url) = &place {
+            self.inner.reader.check_url(url).map_err(|reason| DomainError::invalid("target", reason))?;
+        }
+        Ok(place)
+    }
+
+    async fn harvest(&self, kind: &str, place: &Place) -> Harvest {
+        let mut harvest = harvest::harvest(&self.inner.reader, place, self.inner.settings.yaml_limits).await;
+        let generated = location::generated_location_entity(kind, &location::stored_target(place));
+        if let Ok(checked) = descriptor::check(&generated) {
+            harvest.found.insert(0, Found { entity: generated, checked, source: format!("{kind}:{place}") });
+        }
+        harvest
+    }
+
+    /// Who holds each entity reference now: `entity_ref -> location id`.
+    fn claims(&self) -> store::Claims {
+        let index = self.index();
+        let mut claims = HashMap::with_capacity(index.len() as usize);
+        for id in index.ordered(None).iter() {
+            if let Some(provenance) = index.provenance(*id) {
+                claims.insert(provenance.entity_ref, provenance.location_id);
+            }
+        }
+        claims
+    }
+
+    /// Reads one location again and stores what changed.
+    pub async fn refresh_location(&self, db: &Database, id: &str) -> Result<RefreshSummary> {
+        let row = store::locations::Entity::find_by_id(id.to_owned())
+            .one(db.connection())
+            .await?
+            .ok_or_else(|| DomainError::NotFound(format!("Location {id}")))?;
+        let place = location::parse_target(&row.kind, &row.target, &self.inner.settings.base_dir)
+            .map_err(|reason| DomainError::invalid("target", reason))?;
+        let harvest = self.harvest(&row.kind, &place).await;
+        let _write = self.inner.writes.lock().await;
+        let claims = self.claims();
+        let applied = store::apply_harvest(db.connection(), id, harvest, &claims).await?;
+        let summary = RefreshSummary {
+            added_or_changed: applied.upserted.len(),
+            removed: applied.removed.len(),
+            unchanged: applied.unchanged,
+            problems: applied.problems.len(),
+        };
+        self.apply_locally(applied.upserted, applied.removed.into_iter().map(|(uid, _)| uid).collect());
+        tracing::debug!(location = %row.target, ?summary, "location refreshed");
+        Ok(summary)
+    }
+
+    fn apply_locally(&self, upserted: Vec<StoredEntity>, removed: Vec<String>) {
+        if let Ok(mut local) = self.inner.applied_locally.lock() {
+            local.extend(upserted.iter().map(|entity| entity.uid.clone()));
+            local.extend(removed.iter().cloned());
+        }
+        self.with_index_mut(|index| {
+            for uid in &removed {
+                index.remove(uid);
+            }
+            for entity in upserted {
+                index.upsert(entity);
+            }
+        });
+    }
+
+    /// Reads every location again, one after another; problems stay on
+    /// their locations and do not stop the others.
+    pub async fn refresh_all(&self, db: &Database) -> Result<()> {
+        let ids: Vec<String> = store::locations::Entity::find()
+            .order_by_asc(store::locations::Column::CreatedAt)
+            .all(db.connection())
+            .await?
+            .into_iter()
+            .map(|row| row.id)
+            .collect();
+        for id in ids {
+            if let Err(err) = self.refresh_location(db, &id).await {
+                tracing::warn!(location = %id, "refresh failed: {err}");
+            }
+        }
+        Ok(())
+    }
+
+    /// Refreshes the location an entity came from (`POST /refresh`).
+    pub async fn refresh_entity(&self, db: &Database, entity_ref: &str) -> Result<RefreshSummary> {
+        let location_id = self.location_id_of(entity_ref)?;
+        self.refresh_location(db, &location_id).await
+    }
+
+    /// The location id holding an entity.
+    pub fn location_id_of(&self, entity_ref: &str) -> Result<String> {
+        let index = self.index();
+        index
+            .id_by_ref(entity_ref)
+            .and_then(|id| index.provenance(id))
+            .map(|provenance| provenance.location_id)
+            .ok_or_else(|| DomainError::NotFound(format!("Entity {entity_ref}")))
+    }
+
+    /// Removes a location and every entity it brought.
+    pub async fn delete_location(&self, db: &Database, id: &str) -> Result<()> {
+        let _write = self.inner.writes.lock().await;
+        let gone = store::delete_location(db.connection(), id)
+            .await?
+            .ok_or_else(|| DomainError::NotFound(format!("Found no location with ID {id}")))?;
+        self.apply_locally(Vec::new(), gone.into_iter().map(|(uid, _)| uid).collect());
+        Ok(())
+    }
+
+    /// Removes one entity until its location is read again.
+    pub async fn delete_entity(&self, db: &Database, uid: &str) -> Result<String> {
+        let _write = self.inner.writes.lock().await;
+        let entity_ref = store::delete_entity(db.connection(), uid)
+            .await?
+            .ok_or_else(|| DomainError::NotFound(format!("No entity with uid {uid}")))?;
+        self.apply_locally(Vec::new(), vec![uid.to_owned()]);
+        Ok(entity_ref)
+    }
+
+    /// Every registered location.
+    pub async fn locations(&self, db: &Database) -> Result<Vec<LocationInfo>> {
+        Ok(store::locations::Entity::find()
+            .order_by_asc(store::locations::Column::CreatedAt)
+            .all(db.connection())
+            .await?
+            .into_iter()
+            .map(|row| LocationInfo { id: row.id, kind: row.kind, target: row.target })
+            .collect())
+    }
+
+    pub async fn location(&self, db: &Database, id: &str) -> Result<LocationInfo> {
+        let row = store::locations::Entity::find_by_id(id.to_owned())
+            .one(db.connection())
+            .await?
+            .ok_or_else(|| DomainError::NotFound(format!("Found no location with ID {id}")))?;
+        Ok(LocationInfo { id: row.id, kind: row.kind, target: row.target })
+    }
+
+    /// Every location with its status and problems (the health page).
+    pub async fn health(&self, db: &Database) -> Result<Vec<LocationHealth>> {
+        let rows = store::locations::Entity::find()
+            .order_by_asc(store::locations::Column::CreatedAt)
+            .all(db.connection())
+            .await?;
+        let mut counts: HashMap<String, u64> = HashMap::new();
+        {
+            let index = self.index();
+            for id in index.ordered(None).iter() {
+                if let Some(provenance) = index.provenance(*id) {
+                    *counts.entry(provenance.location_id).or_default() += 1;
+                }
+            }
+        }
+        Ok(rows
+            .into_iter()
+            .map(|row| {
+                let entity_count = counts.get(&row.id).copied().unwrap_or(0);
+                health_of(row, entity_count)
+            })
+            .collect())
+    }
+
+    pub async fn location_health(&self, db: &Database, id: &str) -> Result<LocationHealth> {
+        let row = store::locations::Entity::find_by_id(id.to_owned())
+            .one(db.connection())
+            .await?
+            .ok_or_else(|| DomainError::NotFound(format!("Found no location with ID {id}")))?;
+        let count = self.index().entities_of_location(id).len() as u64;
+        Ok(health_of(row, count))
+    }
+
+    /// Applies what other replicas wrote since the last call. Returns how
+    /// many changes were read.
+    pub async fn follow_changes(&self, db: &Database) -> Result<usize> {
+        let after = self.inner.followed.lock().map(|followed| *followed).unwrap_or(0);
+        let changes = store::changes_after(db.connection(), after, 5000).await?;
+        let Some(last) = changes.last().map(|change| change.id) else { return Ok(0) };
+        let mut upserts: Vec<String> = Vec::new();
+        let mut removals: Vec<String> = Vec::new();
+        {
+            let mut local = self.inner.applied_locally.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            for change in &changes {
+                if local.remove(&change.uid) {
+                    continue;
+                }
+                if change.op == "delete" {
+                    removals.push(change.uid.clone());
+                } else {
+                    upserts.push(change.uid.clone());
+                }
+            }
+        }
+        let fresh = store::entities_by_uid(db.connection(), &upserts).await?;
+        let found: HashSet<&str> = fresh.iter().map(|entity| entity.uid.as_str()).collect();
+        // An upsert whose row is gone again was deleted later; drop it too.
+        removals.extend(upserts.iter().filter(|uid| !found.contains(uid.as_str())).cloned());
+        self.with_index_mut(|index| {
+            for uid in &removals {
+                index.remove(uid);
+            }
+            for entity in fresh {
+                index.upsert(entity);
+            }
+        });
+        if let Ok(mut followed) = self.inner.followed.lock() {
+            *followed = last;
+        }
+        Ok(changes.len())
+    }
+}
+
+fn health_of(row: store::locations::Model, entity_count: u64) -> LocationHealth {
+    LocationHealth {
+        problems: serde_json::from_str(&row.problems).unwrap_or_default(),
+        id: row.id,
+        kind: row.kind,
+        target: row.target,
+        origin: row.origin,
+        status: row.status,
+        refreshed_at: row.refreshed_at.map(|at| at.to_rfc3339()),
+        entity_count,
+    }
+}

@@ -1,0 +1,378 @@
+//! The catalog's tables and the one write that matters: applying what a
+//! location yielded ([`apply_harvest`]) in a single transaction, so readers
+//! see a refresh whole or not at all, and nothing stored is lost when a file
+//! turns bad.
+
+pub mod changes;
+pub mod entities;
+pub mod locations;
+
+use super::harvest::{Harvest, LocationProblem};
+use super::index::StoredEntity;
+use crate::error::{DomainError, Result};
+use chrono::{DateTime, FixedOffset, Utc};
+use sea_orm::{
+    ActiveValue, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    Set, TransactionTrait,
+};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use std::collections::{HashMap, HashSet};
+
+/// Rows per multi-row INSERT or `IN (...)` list; well under both engines' parameter limits.
+const CHUNK: usize = 1000;
+
+/// What a refresh changed, for the in-memory index.
+#[derive(Debug, Default)]
+pub struct Applied {
+    pub upserted: Vec<StoredEntity>,
+    pub removed: Vec<(String, String)>,
+    pub unchanged: usize,
+    pub problems: Vec<LocationProblem>,
+}
+
+/// Who else holds an entity reference: `entity_ref -> location id`.
+pub type Claims = HashMap<String, String>;
+
+pub fn now() -> DateTime<FixedOffset> {
+    Utc::now().fixed_offset()
+}
+
+/// Writes a location's harvest: new and changed entities, removals of what
+/// its files no longer hold, problems on the location and on the entities
+/// whose latest version failed. `claims` says which references other
+/// locations already hold (the first location keeps an entity).
+pub async fn apply_harvest(
+    db: &DatabaseConnection,
+    location_id: &str,
+    mut harvest: Harvest,
+    claims: &Claims,
+) -> Result<Applied> {
+    let now = now();
+    let transaction = db.begin().await?;
+    let existing: Vec<(String, String, String, String, Option<String>)> = entities::Entity::find()
+        .select_only()
+        .columns([
+            entities::Column::Uid,
+            entities::Column::EntityRef,
+            entities::Column::Hash,
+            entities::Column::Source,
+            entities::Column::Problems,
+        ])
+        .filter(entities::Column::LocationId.eq(location_id))
+        .into_tuple()
+        .all(&transaction)
+        .await?;
+    let mut existing_by_ref: HashMap<String, (String, String, String, Option<String>)> = existing
+        .into_iter()
+        .map(|(uid, entity_ref, hash, source, problems)| (entity_ref, (uid, hash, source, problems)))
+        .collect();
+
+    let mut applied = Applied::default();
+    let mut seen: HashMap<String, String> = HashMap::new();
+    let mut rows = Vec::new();
+    let mut replaced_uids = Vec::new();
+    for found in std::mem::take(&mut harvest.found) {
+        let entity_ref = found.checked.reference.canonical();
+        if let Some(first) = seen.get(&entity_ref) {
+            harvest.problems.push(LocationProblem {
+                source: found.source.clone(),
+                document: None,
+                line: None,
+                field: None,
+                message: format!("{entity_ref} is also defined in {first}; the first definition is kept"),
+                entity_ref: None,
+            });
+            continue;
+        }
+        if let Some(other) = claims.get(&entity_ref).filter(|other| other.as_str() != location_id) {
+            harvest.problems.push(LocationProblem {
+                source: found.source.clone(),
+                document: None,
+                line: None,
+                field: None,
+                message: format!(
+                    "{entity_ref} already comes from another location ({other}); the first location keeps it"
+                ),
+                entity_ref: None,
+            });
+            continue;
+        }
+        seen.insert(entity_ref.clone(), found.source.clone());
+        let hash = content_hash(&found.entity);
+        let previous = existing_by_ref.remove(&entity_ref);
+        let uid = previous.as_ref().map_or_else(|| uuid::Uuid::new_v4().to_string(), |(uid, ..)| uid.clone());
+        let had_problems = previous.as_ref().is_some_and(|(.., problems)| problems.is_some());
+        if let Some((_, old_hash, old_source, _)) = &previous {
+            if *old_hash == hash && *old_source == found.source && !had_problems {
+                applied.unchanged += 1;
+                continue;
+            }
+            replaced_uids.push(uid.clone());
+        }
+        let mut entity = found.entity;
+        if let Some(metadata) = entity.get_mut("metadata").and_then(Value::as_object_mut) {
+            metadata.insert("uid".to_owned(), Value::String(uid.clone()));
+            metadata.insert("etag".to_owned(), Value::String(hash[..32].to_owned()));
+        }
+        rows.push(entities::ActiveModel {
+            uid: Set(uid),
+            entity_ref: Set(entity_ref),
+            location_id: Set(location_id.to_owned()),
+            source: Set(found.source),
+            body: Set(entity.to_string()),
+            hash: Set(hash),
+            problems: Set(None),
+            refreshed_at: Set(now),
+            updated_at: Set(now),
+        });
+    }
+
+    // Entities the files no longer hold go, unless their file could not be
+    // read or their document is broken: then the last good version stays,
+    // carrying the problem.
+    let mut problems_by_ref: HashMap<String, Vec<LocationProblem>> = HashMap::new();
+    for problem in &harvest.problems {
+        if let Some(entity_ref) = &problem.entity_ref {
+            problems_by_ref.entry(entity_ref.clone()).or_default().push(problem.clone());
+        }
+    }
+    let mut kept_with_problems = Vec::new();
+    for (entity_ref, (uid, _, source, old_problems)) in existing_by_ref {
+        if let Some(problems) = problems_by_ref.get(&entity_ref) {
+            let problems = serde_json::to_string(problems).unwrap_or_default();
+            if old_problems.as_deref() != Some(problems.as_str()) {
+                kept_with_problems.push((uid, entity_ref, problems));
+            }
+        } else if harvest.unreadable.contains(&source) {
+            continue;
+        } else {
+            applied.removed.push((uid, entity_ref));
+        }
+    }
+
+    let removed_uids: Vec<String> = applied.removed.iter().map(|(uid, _)| uid.clone()).collect();
+    for chunk in replaced_uids.chunks(CHUNK).chain(removed_uids.chunks(CHUNK)) {
+        entities::Entity::delete_many()
+            .filter(entities::Column::Uid.is_in(chunk.iter().cloned()))
+            .exec(&transaction)
+            .await?;
+    }
+    for (uid, _, problems) in &kept_with_problems {
+        entities::Entity::update_many()
+            .col_expr(entities::Column::Problems, sea_orm::sea_query::Expr::value(problems.clone()))
+            .col_expr(entities::Column::RefreshedAt, sea_orm::sea_query::Expr::value(now))
+            .filter(entities::Column::Uid.eq(uid.as_str()))
+            .exec(&transaction)
+            .await?;
+    }
+    let mut upserted = Vec::with_capacity(rows.len());
+    let mut change_rows = Vec::with_capacity(rows.len() + applied.removed.len());
+    while !rows.is_empty() {
+        let batch: Vec<entities::ActiveModel> = rows.drain(..rows.len().min(CHUNK)).collect();
+        for row in &batch {
+            let stored = stored_from_active(row);
+            change_rows.push(change(&stored.uid, &stored.entity_ref, "upsert", now));
+            upserted.push(stored);
+        }
+        entities::Entity::insert_many(batch).exec(&transaction).await.map_err(|err| conflict_or(err, location_id))?;
+    }
+    for (uid, entity_ref, _) in &kept_with_problems {
+        change_rows.push(change(uid, entity_ref, "upsert", now));
+    }
+    for (uid, entity_ref) in &applied.removed {
+        change_rows.push(change(uid, entity_ref, "delete", now));
+    }
+    while !change_rows.is_empty() {
+        let batch: Vec<changes::ActiveModel> = change_rows.drain(..change_rows.len().min(CHUNK)).collect();
+        changes::Entity::insert_many(batch).exec(&transaction).await?;
+    }
+    let status = if harvest.problems.is_empty() { "ok" } else { "error" };
+    locations::Entity::update_many()
+        .col_expr(locations::Column::Status, sea_orm::sea_query::Expr::value(status))
+        .col_expr(
+            locations::Column::Problems,
+            sea_orm::sea_query::Expr::value(serde_json::to_string(&harvest.problems).unwrap_or_default()),
+        )
+        .col_expr(locations::Column::RefreshedAt, sea_orm::sea_query::Expr::value(now))
+        .filter(locations::Column::Id.eq(location_id))
+        .exec(&transaction)
+        .await?;
+    transaction.commit().await?;
+
+    // Kept entities with new problems are re-read whole for the index.
+    if !kept_with_problems.is_empty() {
+        let uids: Vec<String> = kept_with_problems.iter().map(|(uid, ..)| uid.clone()).collect();
+        for chunk in uids.chunks(CHUNK) {
+            let models =
+                entities::Entity::find().filter(entities::Column::Uid.is_in(chunk.iter().cloned())).all(db).await?;
+            upserted.extend(models.into_iter().map(stored_from_model));
+        }
+    }
+    applied.upserted = upserted;
+    applied.problems = harvest.problems;
+    Ok(applied)
+}
+
+/// A unique-key clash on insert means another replica stored the same entity first.
+fn conflict_or(err: sea_orm::DbErr, location_id: &str) -> DomainError {
+    let text = err.to_string().to_lowercase();
+    if text.contains("unique") || text.contains("duplicate") {
+        DomainError::Conflict(format!(
+            "location {location_id}: an entity it holds was stored by another location at the same moment; it will be retried"
+        ))
+    } else {
+        DomainError::Database(err)
+    }
+}
+
+fn change(uid: &str, entity_ref: &str, op: &str, at: DateTime<FixedOffset>) -> changes::ActiveModel {
+    changes::ActiveModel {
+        id: sea_orm::NotSet,
+        at: Set(at),
+        uid: Set(uid.to_owned()),
+        entity_ref: Set(entity_ref.to_owned()),
+        op: Set(op.to_owned()),
+    }
+}
+
+fn stored_from_active(row: &entities::ActiveModel) -> StoredEntity {
+    let text = |value: &ActiveValue<String>| match value {
+        Set(text) | ActiveValue::Unchanged(text) => text.clone(),
+        ActiveValue::NotSet => String::new(),
+    };
+    StoredEntity {
+        uid: text(&row.uid),
+        entity_ref: text(&row.entity_ref),
+        location_id: text(&row.location_id),
+        source: text(&row.source),
+        body: text(&row.body),
+        problems: None,
+        refreshed_at: match &row.refreshed_at {
+            Set(at) | ActiveValue::Unchanged(at) => at.to_rfc3339(),
+            ActiveValue::NotSet => String::new(),
+        },
+    }
+}
+
+pub fn stored_from_model(model: entities::Model) -> StoredEntity {
+    StoredEntity {
+        uid: model.uid,
+        entity_ref: model.entity_ref,
+        location_id: model.location_id,
+        source: model.source,
+        body: model.body,
+        problems: model.problems,
+        refreshed_at: model.refreshed_at.to_rfc3339(),
+    }
+}
+
+/// SHA-256 of the entity as read, hex: equal hashes mean nothing changed.
+fn content_hash(entity: &Value) -> String {
+    let digest = Sha256::digest(entity.to_string().as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Every stored entity, in pages, for building the index at start-up.
+pub async fn load_all<C: ConnectionTrait>(db: &C, mut each: impl FnMut(StoredEntity)) -> Result<u64> {
+    let mut after = String::new();
+    let mut count = 0;
+    loop {
+        let page = entities::Entity::find()
+            .filter(entities::Column::Uid.gt(after.as_str()))
+            .order_by_asc(entities::Column::Uid)
+            .limit(5000)
+            .all(db)
+            .await?;
+        let Some(last) = page.last() else { break };
+        after = last.uid.clone();
+        for model in page {
+            count += 1;
+            each(stored_from_model(model));
+        }
+    }
+    Ok(count)
+}
+
+/// The highest change id, where a follower starts.
+pub async fn last_change<C: ConnectionTrait>(db: &C) -> Result<i64> {
+    let last: Option<i64> = changes::Entity::find()
+        .select_only()
+        .column_as(changes::Column::Id.max(), "max")
+        .into_tuple::<Option<i64>>()
+        .one(db)
+        .await?
+        .flatten();
+    Ok(last.unwrap_or(0))
+}
+
+/// Changes after `after`, oldest first: (id, uid, op).
+pub async fn changes_after<C: ConnectionTrait>(db: &C, after: i64, limit: u64) -> Result<Vec<changes::Model>> {
+    Ok(changes::Entity::find()
+        .filter(changes::Column::Id.gt(after))
+        .order_by_asc(changes::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?)
+}
+
+/// The stored entities with these uids.
+pub async fn entities_by_uid<C: ConnectionTrait>(db: &C, uids: &[String]) -> Result<Vec<StoredEntity>> {
+    let mut found = Vec::new();
+    for chunk in uids.chunks(CHUNK) {
+        let models =
+            entities::Entity::find().filter(entities::Column::Uid.is_in(chunk.iter().cloned())).all(db).await?;
+        found.extend(models.into_iter().map(stored_from_model));
+    }
+    Ok(found)
+}
+
+/// Deletes one entity (it comes back on the next refresh if its file still holds it).
+pub async fn delete_entity(db: &DatabaseConnection, uid: &str) -> Result<Option<String>> {
+    let transaction = db.begin().await?;
+    let Some(model) = entities::Entity::find_by_id(uid.to_owned()).one(&transaction).await? else {
+        return Ok(None);
+    };
+    entities::Entity::delete_by_id(uid.to_owned()).exec(&transaction).await?;
+    changes::Entity::insert(change(uid, &model.entity_ref, "delete", now())).exec(&transaction).await?;
+    transaction.commit().await?;
+    Ok(Some(model.entity_ref))
+}
+
+/// Deletes a location and everything it brought; returns (uid, ref) of those.
+pub async fn delete_location(db: &DatabaseConnection, location_id: &str) -> Result<Option<Vec<(String, String)>>> {
+    let transaction = db.begin().await?;
+    if locations::Entity::find_by_id(location_id.to_owned()).one(&transaction).await?.is_none() {
+        return Ok(None);
+    }
+    let gone: Vec<(String, String)> = entities::Entity::find()
+        .select_only()
+        .columns([entities::Column::Uid, entities::Column::EntityRef])
+        .filter(entities::Column::LocationId.eq(location_id))
+        .into_tuple()
+        .all(&transaction)
+        .await?;
+    entities::Entity::delete_many().filter(entities::Column::LocationId.eq(location_id)).exec(&transaction).await?;
+    let at = now();
+    let mut change_rows: Vec<changes::ActiveModel> =
+        gone.iter().map(|(uid, entity_ref)| change(uid, entity_ref, "delete", at)).collect();
+    while !change_rows.is_empty() {
+        let batch: Vec<changes::ActiveModel> = change_rows.drain(..change_rows.len().min(CHUNK)).collect();
+        changes::Entity::insert_many(batch).exec(&transaction).await?;
+    }
+    locations::Entity::delete_by_id(location_id.to_owned()).exec(&transaction).await?;
+    transaction.commit().await?;
+    Ok(Some(gone))
+}
+
+/// Removes change-log rows older than `keep`, so the log stays small.
+pub async fn prune_changes<C: ConnectionTrait>(db: &C, keep: chrono::Duration) -> Result<u64> {
+    let cutoff = now() - keep;
+    Ok(changes::Entity::delete_many().filter(changes::Column::At.lt(cutoff)).exec(db).await?.rows_affected)
+}
+
+/// Makes sure `refs` are unique in a list while keeping order.
+pub fn unique(refs: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut seen = HashSet::new();
+    refs.into_iter().filter(|entity_ref| seen.insert(entity_ref.clone())).collect()
+}

@@ -1,0 +1,334 @@
+//! The catalog on a real database (each test on SQLite and on PostgreSQL):
+//! reading file, glob, URL and git locations, substitutions, validation
+//! errors with their place, keeping the last good version, conflicts,
+//! removals, and a second replica following the change log.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use domain::catalog::source::ReadPolicy;
+use domain::catalog::{Catalog, CatalogSettings, Origin};
+use domain::{Database, DomainError};
+use serde_json::Value;
+use std::path::Path;
+use testkit::{on_both_databases, TestDatabase};
+
+async fn open(test_db: &TestDatabase) -> Database {
+    let db = Database::connect(&test_db.url, 4).await.unwrap();
+    db.migrate().await.unwrap();
+    db
+}
+
+fn catalog(base: &Path) -> Catalog {
+    Catalog::new(CatalogSettings {
+        base_dir: base.to_owned(),
+        git_dir: base.join(".git-mirrors"),
+        read_policy: ReadPolicy { allowed_hosts: vec!["127.0.0.1".to_owned()], ..ReadPolicy::default() },
+        ..CatalogSettings::default()
+    })
+}
+
+fn write(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+fn component(name: &str, owner: &str) -> String {
+    format!(
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: {name}\nspec:\n  type: service\n  lifecycle: production\n  owner: {owner}\n"
+    )
+}
+
+const TEAM: &str =
+    "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-a\nspec:\n  type: team\n  children: []\n";
+
+fn entity(catalog: &Catalog, entity_ref: &str) -> Option<Value> {
+    let index = catalog.index();
+    let id = index.id_by_ref(entity_ref)?;
+    serde_json::from_str(&index.render(id)?).ok()
+}
+
+fn count(catalog: &Catalog) -> u64 {
+    catalog.index().len()
+}
+
+async fn a_file_location_loads_valid_documents_and_names_each_problem(test_db: TestDatabase) {
+    let db = open(&test_db).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("catalog-info.yaml");
+    let bad = "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: broken\nspec:\n  type: service\n  lifecycle: production\n  owner: team-a\n  dependsOn:\n    - no-kind-here\n";
+    write(&file, &format!("{}---\n{TEAM}---\n{bad}", component("checkout", "team-a")));
+    let catalog = catalog(dir.path());
+    let registered = catalog.register(&db, "file", "catalog-info.yaml", Origin::Api, Some("jane")).await.unwrap();
+    assert_eq!(registered.location.target, file.display().to_string(), "relative targets are stored absolute");
+    // The generated Location entity, checkout and team-a; `broken` is refused.
+    assert_eq!(count(&catalog), 3);
+    let checkout = entity(&catalog, "component:default/checkout").unwrap();
+    assert_eq!(checkout["metadata"]["namespace"], "default");
+    assert_eq!(
+        checkout["metadata"]["annotations"]["backstage.io/managed-by-location"],
+        format!("file:{}", file.display())
+    );
+    assert_eq!(checkout["relations"], serde_json::json!([{"type": "ownedBy", "targetRef": "group:default/team-a"}]));
+    let team = entity(&catalog, "group:default/team-a").unwrap();
+    assert_eq!(team["relations"], serde_json::json!([{"type": "ownerOf", "targetRef": "component:default/checkout"}]));
+    assert!(entity(&catalog, "component:default/broken").is_none());
+    let problem = &registered.problems[0];
+    assert_eq!(registered.problems.len(), 1, "{:?}", registered.problems);
+    assert_eq!(problem.source, format!("file:{}", file.display()));
+    assert_eq!((problem.document, problem.line), (Some(3), Some(27)));
+    assert_eq!(problem.field.as_deref(), Some("spec.dependsOn[0]"));
+    assert!(problem.message.contains("has no kind"), "{problem:?}");
+    let health = catalog.health(&db).await.unwrap();
+    assert_eq!((health[0].status.as_str(), health[0].entity_count), ("error", 3));
+}
+on_both_databases!(file_location, a_file_location_loads_valid_documents_and_names_each_problem);
+
+async fn the_last_good_version_stays_when_a_file_turns_bad(test_db: TestDatabase) {
+    let db = open(&test_db).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("all.yaml");
+    write(&file, &format!("{}---\n{TEAM}", component("checkout", "team-a")));
+    let catalog = catalog(dir.path());
+    let location = catalog.register(&db, "file", file.to_str().unwrap(), Origin::Api, None).await.unwrap().location;
+    assert_eq!(count(&catalog), 3);
+
+    // A syntax error: nothing in the file can be trusted, everything stays.
+    write(&file, "kind: Component\nmetadata: a: b\n");
+    catalog.refresh_location(&db, &location.id).await.unwrap();
+    assert_eq!(count(&catalog), 3);
+    let health = catalog.location_health(&db, &location.id).await.unwrap();
+    assert!(health.problems[0].message.contains("not valid YAML"), "{:?}", health.problems);
+    assert_eq!(health.problems[0].line, Some(2));
+
+    // One document turns invalid: its last good version stays, with the error in its status.
+    let invalid = component("checkout", "team-a").replace("  lifecycle: production\n", "");
+    write(&file, &format!("{invalid}---\n{TEAM}"));
+    catalog.refresh_location(&db, &location.id).await.unwrap();
+    let checkout = entity(&catalog, "component:default/checkout").unwrap();
+    assert_eq!(checkout["spec"]["lifecycle"], "production", "the last good version is kept");
+    let status = &checkout["status"]["items"][0];
+    assert_eq!(status["level"], "error");
+    assert_eq!(status["type"], "backstage.io/catalog-processing");
+    assert!(status["error"]["message"].as_str().unwrap().contains("spec.lifecycle"), "{status}");
+
+    // Fixed again: the error goes; a document removed from the file goes too.
+    write(&file, &component("checkout", "team-b"));
+    let summary = catalog.refresh_location(&db, &location.id).await.unwrap();
+    assert_eq!(summary.removed, 1);
+    let checkout = entity(&catalog, "component:default/checkout").unwrap();
+    assert!(checkout.get("status").is_none());
+    assert_eq!(checkout["spec"]["owner"], "team-b");
+    assert!(entity(&catalog, "group:default/team-a").is_none());
+
+    // A fresh replica builds the same index from the database.
+    let replica = self::catalog(dir.path());
+    assert_eq!(replica.load(&db).await.unwrap(), 2);
+    assert_eq!(entity(&replica, "component:default/checkout").unwrap()["spec"]["owner"], "team-b");
+
+    // Removing the location removes what it brought.
+    catalog.delete_location(&db, &location.id).await.unwrap();
+    assert_eq!(count(&catalog), 0);
+    assert!(matches!(catalog.delete_location(&db, &location.id).await, Err(DomainError::NotFound(_))));
+}
+on_both_databases!(last_good_version, the_last_good_version_stays_when_a_file_turns_bad);
+
+async fn the_first_location_keeps_an_entity_two_locations_claim(test_db: TestDatabase) {
+    let db = open(&test_db).await;
+    let dir = tempfile::tempdir().unwrap();
+    write(&dir.path().join("a.yaml"), &component("checkout", "team-a"));
+    write(&dir.path().join("b.yaml"), &component("checkout", "team-b"));
+    let catalog = catalog(dir.path());
+    catalog.register(&db, "file", "a.yaml", Origin::Api, None).await.unwrap();
+    let second = catalog.register(&db, "file", "b.yaml", Origin::Api, None).await.unwrap();
+    assert_eq!(entity(&catalog, "component:default/checkout").unwrap()["spec"]["owner"], "team-a");
+    assert!(second.problems[0].message.contains("the first location keeps it"), "{:?}", second.problems);
+    let again = catalog.register(&db, "file", "a.yaml", Origin::Api, None).await;
+    assert!(matches!(again, Err(DomainError::Conflict(_))), "{again:?}");
+}
+on_both_databases!(conflicts, the_first_location_keeps_an_entity_two_locations_claim);
+
+async fn globs_location_entities_and_substitutions(test_db: TestDatabase) {
+    let db = open(&test_db).await;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(&root.join("services/checkout/catalog-info.yaml"), &component("checkout", "team-a"));
+    write(&root.join("services/payments/catalog-info.yaml"), &component("payments", "team-a"));
+    write(
+        &root.join("apis/orders.yaml"),
+        "apiVersion: backstage.io/v1alpha1\nkind: API\nmetadata:\n  name: orders\n  description:\n    $text: ./description.txt\n  labels:\n    $json: ./labels.json\nspec:\n  type: openapi\n  lifecycle: production\n  owner: team-a\n  definition:\n    $text: ./orders.openapi.yaml\n  extra:\n    $yaml: ./extra.yaml\n",
+    );
+    write(&root.join("apis/description.txt"), "Orders, as an API.");
+    write(&root.join("apis/labels.json"), "{\"tier\": \"one\"}");
+    write(&root.join("apis/orders.openapi.yaml"), "openapi: 3.0.0\npaths:\n  /orders/{id}: {}\n");
+    write(&root.join("apis/extra.yaml"), "answer: 42\n");
+    // The root file points to the others, and back to itself (a cycle).
+    write(
+        &root.join("all.yaml"),
+        "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n  name: everything\nspec:\n  targets:\n    - ./services/*/catalog-info.yaml\n    - ./apis/orders.yaml\n    - ./all.yaml\n    - ./nested/more.yaml\n",
+    );
+    write(
+        &root.join("nested/more.yaml"),
+        "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n  name: more\nspec:\n  target: ../all.yaml\n",
+    );
+    let catalog = catalog(root);
+    let registered = catalog.register(&db, "file", "all.yaml", Origin::Api, None).await.unwrap();
+    assert!(registered.problems.is_empty(), "{:?}", registered.problems);
+    for entity_ref in [
+        "location:default/everything",
+        "location:default/more",
+        "component:default/checkout",
+        "component:default/payments",
+        "api:default/orders",
+    ] {
+        assert!(entity(&catalog, entity_ref).is_some(), "{entity_ref} missing");
+    }
+    let api = entity(&catalog, "api:default/orders").unwrap();
+    assert_eq!(api["metadata"]["description"], "Orders, as an API.");
+    assert_eq!(api["metadata"]["labels"]["tier"], "one");
+    assert!(api["spec"]["definition"].as_str().unwrap().contains("/orders/{id}"));
+    assert_eq!(api["spec"]["extra"]["answer"], 42);
+
+    // A missing substitution target is an error on the right field.
+    std::fs::remove_file(root.join("apis/labels.json")).unwrap();
+    let location = registered.location.id;
+    catalog.refresh_location(&db, &location).await.unwrap();
+    let health = catalog.location_health(&db, &location).await.unwrap();
+    let problem = &health.problems[0];
+    assert_eq!(problem.field.as_deref(), Some("metadata.labels"));
+    assert_eq!(problem.line, Some(7));
+    assert!(problem.message.contains("no such file"), "{problem:?}");
+}
+on_both_databases!(globs_and_substitutions, globs_location_entities_and_substitutions);
+
+/// Serves `body` for every request and counts requests.
+async fn serve_once_per_request(body: &'static str) -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut socket, _)) = listener.accept().await else { return };
+            tokio::spawn(async move {
+                use tokio::io::{AsyncReadExt, AsyncWriteExt};
+                let mut buffer = [0u8; 4096];
+                let _ = socket.read(&mut buffer).await;
+                let response = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: text/yaml\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = socket.write_all(response.as_bytes()).await;
+            });
+        }
+    });
+    addr
+}
+
+async fn url_locations_obey_the_allowed_hosts_and_size_limit(test_db: TestDatabase) {
+    let db = open(&test_db).await;
+    let dir = tempfile::tempdir().unwrap();
+    const BODY: &str = "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: web-team\nspec:\n  type: team\n  children: []\n";
+    let addr = serve_once_per_request(BODY).await;
+    let catalog = catalog(dir.path());
+    let url = format!("http://127.0.0.1:{}/catalog-info.yaml", addr.port());
+    let registered = catalog.register(&db, "url", &url, Origin::Api, None).await.unwrap();
+    assert!(registered.problems.is_empty(), "{:?}", registered.problems);
+    let team = entity(&catalog, "group:default/web-team").unwrap();
+    assert_eq!(team["metadata"]["annotations"]["backstage.io/managed-by-location"], format!("url:{url}"));
+
+    let refused = catalog.register(&db, "url", "http://169.254.169.254/latest/meta-data", Origin::Api, None).await;
+    match refused {
+        Err(DomainError::Invalid { field, reason }) => {
+            assert_eq!(field, "target");
+            assert!(reason.contains("not in the allowed hosts"), "{reason}");
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+
+    let small = Catalog::new(CatalogSettings {
+        base_dir: dir.path().to_owned(),
+        read_policy: ReadPolicy {
+            allowed_hosts: vec!["127.0.0.1".to_owned()],
+            max_file_bytes: 16,
+            ..ReadPolicy::default()
+        },
+        ..CatalogSettings::default()
+    });
+    let preview = small.preview(&db, "url", &format!("http://127.0.0.1:{}/other.yaml", addr.port())).await.unwrap();
+    assert!(preview.problems[0].message.contains("more than the limit"), "{:?}", preview.problems);
+}
+on_both_databases!(url_locations, url_locations_obey_the_allowed_hosts_and_size_limit);
+
+fn commit_files(repo: &git2::Repository, files: &[(&str, &str)], message: &str) {
+    let workdir = repo.workdir().unwrap().to_owned();
+    let mut index = repo.index().unwrap();
+    for (path, text) in files {
+        write(&workdir.join(path), text);
+        index.add_path(Path::new(path)).unwrap();
+    }
+    index.write().unwrap();
+    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
+    let signature = git2::Signature::now("Portico Tests", "tests@example.com").unwrap();
+    let parent = repo.head().ok().and_then(|head| head.peel_to_commit().ok());
+    let parents: Vec<&git2::Commit> = parent.iter().collect();
+    repo.commit(Some("HEAD"), &signature, &signature, message, &tree, &parents).unwrap();
+}
+
+async fn git_locations_read_committed_files_from_a_branch(test_db: TestDatabase) {
+    let db = open(&test_db).await;
+    let dir = tempfile::tempdir().unwrap();
+    let repo_path = dir.path().join("shop");
+    let repo = git2::Repository::init(&repo_path).unwrap();
+    commit_files(
+        &repo,
+        &[("services/checkout/catalog-info.yaml", &component("checkout", "team-a")), ("team.yaml", TEAM)],
+        "first",
+    );
+    let branch = repo.head().unwrap().shorthand().unwrap().to_owned();
+    // Uncommitted changes in the working tree are not what Portico reads.
+    write(&repo_path.join("services/checkout/catalog-info.yaml"), "not: committed\n");
+    let catalog = catalog(dir.path());
+    let remote = format!("file://{}#{branch}:services/*/catalog-info.yaml", repo_path.display());
+    let registered = catalog.register(&db, "git", &remote, Origin::Api, None).await.unwrap();
+    assert!(registered.problems.is_empty(), "{:?}", registered.problems);
+    let checkout = entity(&catalog, "component:default/checkout").unwrap();
+    assert_eq!(checkout["spec"]["owner"], "team-a");
+    assert!(checkout["metadata"]["annotations"]["backstage.io/managed-by-location"]
+        .as_str()
+        .unwrap()
+        .ends_with(&format!("#{branch}:services/checkout/catalog-info.yaml")));
+
+    // A new commit shows after a refresh.
+    commit_files(&repo, &[("services/checkout/catalog-info.yaml", &component("checkout", "team-b"))], "second");
+    catalog.refresh_location(&db, &registered.location.id).await.unwrap();
+    assert_eq!(entity(&catalog, "component:default/checkout").unwrap()["spec"]["owner"], "team-b");
+
+    // A path outside the repository and a missing branch are clear errors.
+    let missing = catalog.preview(&db, "git", &format!("{}#nope:team.yaml", repo_path.display())).await.unwrap();
+    assert!(missing.problems[0].message.contains("no branch \"nope\""), "{:?}", missing.problems);
+    assert!(catalog.preview(&db, "git", &format!("{}#main:../x.yaml", repo_path.display())).await.is_err());
+}
+on_both_databases!(git_locations, git_locations_read_committed_files_from_a_branch);
+
+async fn a_second_replica_follows_the_change_log(test_db: TestDatabase) {
+    let db = open(&test_db).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("all.yaml");
+    write(&file, &format!("{}---\n{TEAM}", component("checkout", "team-a")));
+    let writer = catalog(dir.path());
+    let follower = catalog(dir.path());
+    follower.load(&db).await.unwrap();
+    let location = writer.register(&db, "file", "all.yaml", Origin::Api, None).await.unwrap().location;
+    assert_eq!(count(&follower), 0);
+    follower.follow_changes(&db).await.unwrap();
+    assert_eq!(count(&follower), 3);
+    assert_eq!(
+        entity(&follower, "group:default/team-a").unwrap()["relations"],
+        serde_json::json!([{"type": "ownerOf", "targetRef": "component:default/checkout"}])
+    );
+    // The writer does not re-read its own changes.
+    assert_eq!(writer.follow_changes(&db).await.unwrap(), 3);
+    assert_eq!(count(&writer), 3);
+    writer.delete_location(&db, &location.id).await.unwrap();
+    follower.follow_changes(&db).await.unwrap();
+    assert_eq!(count(&follower), 0);
+}
+on_both_databases!(replicas, a_second_replica_follows_the_change_log);
