@@ -284,6 +284,10 @@ pub const AUDIT_ACTIONS: &[&str] = &[
     "user.entity_linked",
     "token.created",
     "token.revoked",
+    "catalog.location_registered",
+    "catalog.location_removed",
+    "catalog.entity_refreshed",
+    "catalog.entity_unregistered",
 ];
 
 /// Checks a username: 1-64 characters of `a-z 0-9 . _ -`, starting with a

@@ -32,6 +32,15 @@ variables, then by flags. Example portico.toml:
   max_failed_sign_ins = 8    # then the account is locked for lockout_minutes
   lockout_minutes = 15
 
+  [catalog]
+  allowed_hosts = [\"git.example.com\", \"*.corp.example\"]  # for url and git locations
+  refresh_interval_secs = 300
+  max_file_kib = 65536
+  fetch_timeout_secs = 30
+  [[catalog.locations]]
+  type = \"file\"               # file (path or glob), url, or git (REPO#BRANCH:PATH)
+  target = \"./catalog/all.yaml\"
+
   [auth.oidc]                # optional single sign-on (OpenID Connect)
   issuer = \"https://login.example.com\"
   client_id = \"portico\"
@@ -41,6 +50,9 @@ variables, then by flags. Example portico.toml:
 User and token commands act on the same database as `portico serve`:
   printf '%s\\n' \"$PASSWORD\" | portico user add jane --admin --email jane@example.com
   portico token create --user jane --scope write
+
+Catalog: `portico --catalog ./catalog-info.yaml --catalog 'services/*/catalog-info.yaml'`;
+a git host or CI refreshes a location with POST /api/catalog/locations/ID/refresh.
 
 Health: GET /healthz (alive), GET /readyz (database reachable and migrated),
 GET /metrics (Prometheus text format).";
@@ -209,6 +221,12 @@ pub struct ServeArgs {
     /// OpenID Connect client secret
     #[arg(long, env = "PORTICO_OIDC_CLIENT_SECRET", value_name = "SECRET", hide_env_values = true)]
     pub oidc_client_secret: Option<String>,
+
+    /// A catalog location to read (repeatable): a file, a glob like
+    /// `services/*/catalog-info.yaml`, an http(s) URL, or `git:REPO#BRANCH:PATH`;
+    /// `file:`, `url:` and `git:` prefixes force the type. Added to [[catalog.locations]].
+    #[arg(long = "catalog", env = "PORTICO_CATALOG", value_name = "TARGET", value_delimiter = ';')]
+    pub catalog: Vec<String>,
 }
 
 /// How log lines are written.
@@ -254,6 +272,7 @@ mod tests {
             "PORTICO_OIDC_ISSUER",
             "PORTICO_OIDC_CLIENT_ID",
             "PORTICO_OIDC_CLIENT_SECRET",
+            "PORTICO_CATALOG",
         ] {
             assert!(help.contains(var), "help does not mention {var}:\n{help}");
         }

@@ -30,6 +30,7 @@ pub struct Config {
     /// Trust `X-Forwarded-For` / `X-Forwarded-Proto` from a reverse proxy.
     pub trust_proxy_headers: bool,
     pub auth: AuthConfig,
+    pub catalog: CatalogConfig,
     /// The file the configuration came from, if any.
     pub source_file: Option<PathBuf>,
 }
@@ -44,6 +45,61 @@ pub struct AuthConfig {
     pub max_failed_sign_ins: u32,
     pub lockout_minutes: u64,
     pub oidc: Option<OidcConfig>,
+}
+
+/// The catalog: `[catalog]` and `[[catalog.locations]]`, plus `--catalog`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CatalogConfig {
+    pub locations: Vec<LocationConfig>,
+    pub allowed_hosts: Vec<String>,
+    pub refresh_interval_secs: u64,
+    pub max_file_kib: u64,
+    pub fetch_timeout_secs: u64,
+}
+
+/// One configured location.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LocationConfig {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub target: String,
+}
+
+impl LocationConfig {
+    /// Reads a `--catalog` value: `file:`, `url:` or `git:` prefixed, an
+    /// http(s) URL, or else a path (or glob).
+    pub fn from_flag(value: &str) -> Self {
+        let value = value.trim();
+        for kind in ["file", "url", "git"] {
+            if let Some(target) = value.strip_prefix(kind).and_then(|rest| rest.strip_prefix(':')) {
+                if kind != "file" || !target.starts_with("//") {
+                    return Self { kind: kind.to_owned(), target: target.to_owned() };
+                }
+            }
+        }
+        let kind = if value.starts_with("http://") || value.starts_with("https://") { "url" } else { "file" };
+        Self { kind: kind.to_owned(), target: value.to_owned() }
+    }
+}
+
+impl CatalogConfig {
+    /// The domain's catalog settings; relative file targets are read from the
+    /// working directory, git mirrors live in the data directory.
+    pub fn settings(&self, data_dir: &Path) -> domain::catalog::CatalogSettings {
+        use domain::catalog::{source::ReadPolicy, CatalogSettings};
+        CatalogSettings {
+            read_policy: ReadPolicy {
+                allowed_hosts: self.allowed_hosts.clone(),
+                max_file_bytes: self.max_file_kib.saturating_mul(1024),
+                timeout: Duration::from_secs(self.fetch_timeout_secs),
+            },
+            git_dir: data_dir.join("git"),
+            refresh_interval: Duration::from_secs(self.refresh_interval_secs),
+            locations: self.locations.iter().map(|l| (l.kind.clone(), l.target.clone())).collect(),
+            ..CatalogSettings::default()
+        }
+    }
 }
 
 /// A single sign-on provider.
@@ -113,6 +169,19 @@ struct FileConfig {
     log: LogSection,
     #[serde(default)]
     auth: AuthSection,
+    #[serde(default)]
+    catalog: CatalogSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CatalogSection {
+    #[serde(default)]
+    locations: Vec<LocationConfig>,
+    allowed_hosts: Option<Vec<String>>,
+    refresh_interval_secs: Option<u64>,
+    max_file_kib: Option<u64>,
+    fetch_timeout_secs: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -214,7 +283,9 @@ impl Config {
             }
         }
         let auth = merge_auth(file.auth, args)?;
+        let catalog = merge_catalog(file.catalog, args)?;
         Ok(Self {
+            catalog,
             public_url,
             trust_proxy_headers: file.server.trust_proxy_headers.unwrap_or(false),
             auth,
@@ -293,6 +364,34 @@ fn merge_auth(file: AuthSection, args: &ServeArgs) -> Result<AuthConfig, ServerE
     })
 }
 
+fn merge_catalog(file: CatalogSection, args: &ServeArgs) -> Result<CatalogConfig, ServerError> {
+    let mut locations = file.locations;
+    locations.extend(
+        args.catalog.iter().filter(|value| !value.trim().is_empty()).map(|value| LocationConfig::from_flag(value)),
+    );
+    for location in &locations {
+        if !domain::catalog::location::LOCATION_TYPES.contains(&location.kind.as_str()) {
+            return Err(ServerError::ConfigInvalid(format!(
+                "[[catalog.locations]] type `{}` is not one of {}",
+                location.kind,
+                domain::catalog::location::LOCATION_TYPES.join(", ")
+            )));
+        }
+    }
+    let at_least_one = |value: Option<u64>, key: &str, default: u64| match value {
+        Some(0) => Err(ServerError::ConfigInvalid(format!("[catalog] {key} must be at least 1"))),
+        Some(value) => Ok(value),
+        None => Ok(default),
+    };
+    Ok(CatalogConfig {
+        locations,
+        allowed_hosts: file.allowed_hosts.unwrap_or_default(),
+        refresh_interval_secs: at_least_one(file.refresh_interval_secs, "refresh_interval_secs", 300)?,
+        max_file_kib: at_least_one(file.max_file_kib, "max_file_kib", 64 * 1024)?,
+        fetch_timeout_secs: at_least_one(file.fetch_timeout_secs, "fetch_timeout_secs", 30)?,
+    })
+}
+
 fn read_file(path: &Path) -> Result<FileConfig, ServerError> {
     let text = std::fs::read_to_string(path)
         .map_err(|source| ServerError::ConfigUnreadable { path: path.to_path_buf(), source })?;
@@ -336,6 +435,34 @@ mod tests {
 
     fn parse(text: &str) -> Result<Config, ServerError> {
         Config::from_toml(text, Path::new("portico.toml"), &ServeArgs::default())
+    }
+
+    #[test]
+    fn catalog_locations_come_from_the_file_and_the_flags() {
+        let args = ServeArgs {
+            catalog: vec![
+                "services/*/catalog-info.yaml".into(),
+                "https://example.com/c.yaml".into(),
+                "git:/r#main:a.yaml".into(),
+            ],
+            ..ServeArgs::default()
+        };
+        let text = "[catalog]\nallowed_hosts = [\"example.com\"]\n[[catalog.locations]]\ntype = \"file\"\ntarget = \"all.yaml\"\n";
+        let config = Config::from_toml(text, Path::new("portico.toml"), &args).unwrap();
+        let kinds: Vec<(&str, &str)> =
+            config.catalog.locations.iter().map(|l| (l.kind.as_str(), l.target.as_str())).collect();
+        assert_eq!(
+            kinds,
+            [
+                ("file", "all.yaml"),
+                ("file", "services/*/catalog-info.yaml"),
+                ("url", "https://example.com/c.yaml"),
+                ("git", "/r#main:a.yaml")
+            ]
+        );
+        assert_eq!(config.catalog.allowed_hosts, ["example.com"]);
+        let message = parse("[[catalog.locations]]\ntype = \"svn\"\ntarget = \"x\"\n").unwrap_err().to_string();
+        assert!(message.contains("type `svn`"), "{message}");
     }
 
     #[test]

@@ -13,6 +13,7 @@
 pub mod api;
 pub mod assets;
 pub mod auth;
+pub mod catalog;
 pub mod cli;
 pub mod commands;
 pub mod config;

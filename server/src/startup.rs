@@ -7,9 +7,10 @@ use crate::cli::ServeArgs;
 use crate::config::Config;
 use crate::error::ServerError;
 use crate::state::AppState;
-use crate::{router, telemetry};
+use crate::{catalog, router, telemetry};
+use domain::catalog::ownership::OwnersMayChange;
 use domain::system::DatabaseFacts;
-use domain::{Database, Identity, Readiness, Services};
+use domain::{Catalog, Database, Identity, Readiness, Services};
 use leptos::config::LeptosOptions;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -80,16 +81,20 @@ impl Application {
             .hash_files(assets.hashed)
             .build();
         let services = Services::new(env!("CARGO_PKG_VERSION"), started);
-        let identity = Identity::new(config.auth.identity()?);
+        let catalog = Catalog::new(config.catalog.settings(&config.data_dir));
+        let mut identity_settings = config.auth.identity()?;
+        identity_settings.policy = identity_settings.policy.with_rule(OwnersMayChange::new(catalog.clone()));
+        let identity = Identity::new(identity_settings);
         let demo_admin = config.auth.demo_admin.then(|| format!("http://{local_addr}/sign-in"));
         tokio::spawn(connect_database(
             services.clone(),
+            catalog.clone(),
             config.database_url.clone(),
             config.database_max_connections,
             demo_admin,
         ));
         let shutdown_timeout = config.shutdown_timeout;
-        let state = AppState::new(config, services, identity, assets, leptos_options);
+        let state = AppState::new(config, services, identity, catalog, assets, leptos_options);
         Ok(Self { listener, state, shutdown_timeout })
     }
 
@@ -134,7 +139,13 @@ impl Application {
 
 /// Connects, migrates and records the installation, retrying with exponential
 /// backoff until it works; readiness tells the world where it stands.
-async fn connect_database(services: Services, url: String, max_connections: u32, demo_admin: Option<String>) {
+async fn connect_database(
+    services: Services,
+    catalog: Catalog,
+    url: String,
+    max_connections: u32,
+    demo_admin: Option<String>,
+) {
     let mut pause = FIRST_RETRY;
     let mut attempt = 0;
     loop {
@@ -147,6 +158,11 @@ async fn connect_database(services: Services, url: String, max_connections: u32,
                         tracing::error!("cannot prepare the demo admin: {err}");
                     }
                 }
+                match catalog.load(&database).await {
+                    Ok(count) => tracing::info!("catalog index built from {count} stored entities"),
+                    Err(err) => tracing::error!("cannot read the stored catalog: {err}"),
+                }
+                tokio::spawn(catalog::keep_current(catalog, database.clone()));
                 services.set_database(database, facts);
                 return;
             }

@@ -1,5 +1,5 @@
 //! `AppState`: the one value built at start-up and shared by every request —
-//! the domain services, identity settings, the configuration, the metrics registry and the Leptos
+//! the domain services, identity settings, the catalog, the configuration, the metrics registry and the Leptos
 //! options. Axum gets it as router state; Leptos pages and server functions get
 //! the domain services from context.
 
@@ -7,7 +7,7 @@ use crate::assets::SiteAssets;
 use crate::config::Config;
 use crate::metrics::Metrics;
 use axum::extract::FromRef;
-use domain::{Database, Identity, Services};
+use domain::{Catalog, Database, Identity, Services};
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
 use std::time::Instant;
@@ -16,6 +16,7 @@ use std::time::Instant;
 pub struct AppState {
     services: Services,
     identity: Identity,
+    catalog: Catalog,
     config: Arc<Config>,
     metrics: Arc<Metrics>,
     assets: Arc<SiteAssets>,
@@ -27,12 +28,14 @@ impl AppState {
         config: Config,
         services: Services,
         identity: Identity,
+        catalog: Catalog,
         assets: SiteAssets,
         leptos_options: LeptosOptions,
     ) -> Self {
         Self {
             services,
             identity,
+            catalog,
             config: Arc::new(config),
             metrics: Arc::new(Metrics::default()),
             assets: Arc::new(assets),
@@ -46,6 +49,10 @@ impl AppState {
 
     pub fn identity(&self) -> &Identity {
         &self.identity
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
     }
 
     /// The database when it is connected and migrated.

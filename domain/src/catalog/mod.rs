@@ -13,6 +13,7 @@ pub mod git;
 pub mod harvest;
 pub mod index;
 pub mod location;
+pub mod ownership;
 pub mod query;
 pub mod source;
 pub mod store;
@@ -294,17 +295,21 @@ impl Catalog {
         let target = location::stored_target(&place);
         let info = self.insert_location(db, kind, &target, origin, actor).await?;
         self.refresh_location(db, &info.id).await?;
+        let entities = self.entities_of_location(&info.id);
+        let problems = self.location_health(db, &info.id).await?.problems;
+        Ok(Registered { location: info, entities, problems, exists: false })
+    }
+
+    /// The full JSON of every entity a location brought.
+    pub fn entities_of_location(&self, location_id: &str) -> Vec<Value> {
         let index = self.index();
-        let entities = index
-            .entities_of_location(&info.id)
+        index
+            .entities_of_location(location_id)
             .into_iter()
             .filter_map(|(uid, _)| index.id_by_uid(&uid))
             .filter_map(|id| index.render(id))
             .filter_map(|json| serde_json::from_str(&json).ok())
-            .collect();
-        drop(index);
-        let problems = self.location_health(db, &info.id).await?.problems;
-        Ok(Registered { location: info, entities, problems, exists: false })
+            .collect()
     }
 
     fn place(&self, kind: &str, target: &str) -> Result<Place> {
@@ -446,6 +451,15 @@ impl Catalog {
             .await?
             .ok_or_else(|| DomainError::NotFound(format!("Found no location with ID {id}")))?;
         Ok(LocationInfo { id: row.id, kind: row.kind, target: row.target })
+    }
+
+    /// Who registered a location (None for configured ones).
+    pub async fn location_creator(&self, db: &Database, id: &str) -> Result<Option<String>> {
+        let row = store::locations::Entity::find_by_id(id.to_owned())
+            .one(db.connection())
+            .await?
+            .ok_or_else(|| DomainError::NotFound(format!("Found no location with ID {id}")))?;
+        Ok(row.created_by)
     }
 
     /// Every location with its status and problems (the health page).

@@ -1,9 +1,10 @@
-//! Portico's own REST API (beside the Backstage-compatible catalog API that
-//! comes later): who am I, personal tokens, users and the audit log. Every
+//! Portico's REST API: the Backstage-compatible catalog API ([`catalog`]), and
+//! Portico's own routes: who am I, personal tokens, users and the audit log. Every
 //! route works with a session cookie or `Authorization: Bearer <token>`;
 //! what the caller may do is decided by the domain's access policy.
 
 pub mod admin;
+pub mod catalog;
 pub mod error;
 pub mod tokens;
 
@@ -23,6 +24,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/admin/users", get(admin::list_users).post(admin::create_user))
         .route("/api/admin/users/{username}", patch(admin::change_user))
         .route("/api/admin/audit", get(admin::audit_log))
+        .merge(catalog::routes())
 }
 
 /// The database, or 503 saying why it is not there yet.

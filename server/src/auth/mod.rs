@@ -45,7 +45,11 @@ pub async fn authenticate(State(state): State<AppState>, mut request: Request, n
     let path = uri.path().to_owned();
 
     let writes = !matches!(method, Method::GET | Method::HEAD | Method::OPTIONS);
-    if writes && bearer.is_none() && !same_origin(&state, request.headers()) {
+    // Only a browser's ambient credential (the session cookie) can be abused
+    // across sites, and the sign-in forms make one (login CSRF). A request
+    // with neither, like a script's `POST /entities/by-refs`, is anonymous.
+    let ambient = cookies::read(request.headers(), cookies::SESSION_COOKIE).is_some() || path.starts_with("/auth/");
+    if writes && bearer.is_none() && ambient && !same_origin(&state, request.headers()) {
         tracing::warn!(%method, path, "refused a cross-origin write (CSRF check)");
         return refuse(
             ApiError::new(StatusCode::FORBIDDEN, "cross-origin request refused: the Origin does not match Portico")
