@@ -101,6 +101,20 @@ pub mod server {
         }
     }
 
+    pub fn catalog() -> Result<domain::Catalog, AppError> {
+        use_context::<domain::Catalog>().ok_or(AppError::Internal)
+    }
+
+    /// Who is looking at the catalog: their ownership claims and stars.
+    pub async fn catalog_viewer() -> Result<domain::catalog::browse::Viewer, AppError> {
+        let Some(Principal::User(user)) = principal() else { return Ok(Default::default()) };
+        let catalog = catalog()?;
+        let claims = catalog.ownership_claims(&user);
+        let database = database()?;
+        let starred = domain::catalog::stars::starred(database.connection(), &user.id).await?;
+        Ok(domain::catalog::browse::Viewer { claims: (!claims.is_empty()).then_some(claims), starred: Some(starred) })
+    }
+
     /// Checks the access policy for the current principal; refusals set 401/403.
     pub fn authorize(action: Action, resource: &Resource) -> Result<Option<Principal>, AppError> {
         let principal = principal();

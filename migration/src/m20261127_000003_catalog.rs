@@ -1,6 +1,7 @@
 //! The catalog: registered locations, the entities they brought (one JSON
 //! document each, the last good version when a file turns bad), and a change
-//! log that other replicas follow to keep their in-memory index current.
+//! log that other replicas follow to keep their in-memory index current, and
+//! the entities each user starred.
 
 use sea_orm_migration::prelude::*;
 
@@ -83,6 +84,24 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(CatalogStars::Table)
+                    .if_not_exists()
+                    .col(ColumnDef::new(CatalogStars::UserId).string_len(36).not_null())
+                    .col(ColumnDef::new(CatalogStars::EntityRef).string_len(400).not_null())
+                    .col(ColumnDef::new(CatalogStars::CreatedAt).timestamp_with_time_zone().not_null())
+                    .primary_key(Index::create().col(CatalogStars::UserId).col(CatalogStars::EntityRef))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(CatalogStars::Table, CatalogStars::UserId)
+                            .to(Users::Table, Users::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .to_owned(),
+            )
+            .await?;
         Ok(())
     }
 
@@ -132,4 +151,18 @@ enum CatalogChanges {
     Uid,
     EntityRef,
     Op,
+}
+
+#[derive(DeriveIden)]
+enum CatalogStars {
+    Table,
+    UserId,
+    EntityRef,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum Users {
+    Table,
+    Id,
 }

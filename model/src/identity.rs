@@ -286,6 +286,7 @@ pub const AUDIT_ACTIONS: &[&str] = &[
     "token.revoked",
     "catalog.location_registered",
     "catalog.location_removed",
+    "catalog.location_updated",
     "catalog.entity_refreshed",
     "catalog.entity_unregistered",
 ];

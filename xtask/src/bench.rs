@@ -6,6 +6,7 @@
 //!   with `Accept-Encoding: br, gzip`;
 //! - throughput: requests/s and p99 latency for `/healthz` and the
 //!   server-rendered home page, under `wrk` on loopback;
+//! - the catalog at 10,000 and 100,000 entities (see [`crate::bench_catalog`]);
 //! - authentication: p95 of `/api/auth/me` one request at a time as a guest,
 //!   with a session cookie and with an API token (the difference is what
 //!   authentication costs), and `/healthz` latency during a burst of
@@ -112,12 +113,23 @@ pub fn run() -> Result<(), String> {
     drop(portico);
 
     authentication(&binary, &mut report)?;
+    crate::bench_catalog::run(&binary, &mut report)?;
 
     let _ = writeln!(report, "\nReproduce: `cargo xtask bench` (writes this file).");
     let path = shell::project_root().join("BENCHMARKS.md");
     std::fs::write(&path, &report).map_err(|err| format!("cannot write {}: {err}", path.display()))?;
     println!("\n{report}");
     println!("written to {}", path.display());
+    Ok(())
+}
+
+/// `cargo xtask bench catalog`: only the catalog section, printed (BENCHMARKS.md is not touched).
+pub fn catalog_only() -> Result<(), String> {
+    crate::build(true)?;
+    let binary = shell::target_dir().join("release/portico");
+    let mut report = String::new();
+    crate::bench_catalog::run(&binary, &mut report)?;
+    println!("\n{report}");
     Ok(())
 }
 
@@ -268,7 +280,7 @@ fn transfer_size(url: &str, encoding: &str) -> Result<u64, String> {
     output.trim().parse().map_err(|_| format!("curl gave no size for {url}"))
 }
 
-fn rss_of(pid: u32) -> u64 {
+pub(crate) fn rss_of(pid: u32) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|status| {
@@ -281,7 +293,7 @@ fn rss_of(pid: u32) -> u64 {
         .unwrap_or_default()
 }
 
-fn line_value(output: &str, label: &str) -> Option<String> {
+pub(crate) fn line_value(output: &str, label: &str) -> Option<String> {
     output
         .lines()
         .find(|line| line.trim_start().starts_with(label))
@@ -289,7 +301,7 @@ fn line_value(output: &str, label: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-fn latency_percentile(output: &str, percentile: &str) -> Option<String> {
+pub(crate) fn latency_percentile(output: &str, percentile: &str) -> Option<String> {
     output
         .lines()
         .map(str::trim)

@@ -165,8 +165,12 @@ fn nanos() -> u128 {
 }
 
 /// The users the end2end suite signs in as (created with `portico user add`).
-const E2E_USERS: [(&str, &str, &str); 2] =
-    [("e2e-admin", "admin@example.com", "--admin"), ("e2e-member", "member@example.com", "")];
+/// `e2e-owner` is the demo catalog's Jane Doe (by email), a member of team-platform.
+const E2E_USERS: [(&str, &str, &str); 3] = [
+    ("e2e-admin", "admin@example.com", "--admin"),
+    ("e2e-member", "member@example.com", ""),
+    ("e2e-owner", "jane.doe@fernhill.example", ""),
+];
 const E2E_PASSWORD: &str = "end2end password 2026";
 const OIDC_CLIENT_SECRET: &str = "portico-e2e-client-secret";
 
@@ -176,19 +180,39 @@ const OIDC_CLIENT_SECRET: &str = "portico-e2e-client-secret";
 pub fn run_suite(binary: &Path, db: Db) -> (Result<(), String>, String) {
     match start_suite_servers(binary, db) {
         Ok((mut portico, mut provider)) => {
-            let (outcome, output) = Cmd::new("npx")
+            let (outcome, mut output) = Cmd::new("npx")
                 .args(["playwright", "test", "--config", "end2end/playwright.config.ts"])
                 .env("PORTICO_BASE_URL", portico.base_url())
                 .env("PORTICO_E2E_DATABASE", db.name())
                 .env("PORTICO_E2E_PASSWORD", E2E_PASSWORD)
                 .run_capturing();
+            let (client_outcome, client_output) = run_catalog_client(binary, &portico);
+            output.push_str(&client_output);
             let _ = provider.kill();
             let _ = provider.wait();
             let stopped = portico.stop();
-            (outcome.and(stopped), output)
+            (outcome.and(client_outcome).and(stopped), output)
         }
         Err(err) => (Err(err), String::new()),
     }
+}
+
+/// Backstage's `@backstage/catalog-client`, unmodified, against the same
+/// server, with an admin's write token made by `portico token create`.
+fn run_catalog_client(binary: &Path, portico: &Portico) -> (Result<(), String>, String) {
+    let token = portico
+        .command(binary)
+        .args(["token", "create", "--user", "e2e-admin", "--scope", "write", "--name", "catalog-client"])
+        .output()
+        .and_then(|output| output.lines().last().map(str::to_owned));
+    let Some(token) = token else {
+        return (Err("cannot create a token for the catalog-client test".to_owned()), String::new());
+    };
+    Cmd::new("node")
+        .args(["--test", "--test-reporter=spec", "end2end/catalog-client/compat.test.mjs"])
+        .env("PORTICO_BASE_URL", portico.base_url())
+        .env("PORTICO_E2E_TOKEN", token)
+        .run_capturing()
 }
 
 fn start_suite_servers(binary: &Path, db: Db) -> Result<(Portico, Child), String> {
@@ -211,6 +235,7 @@ fn start_suite_servers(binary: &Path, db: Db) -> Result<(Portico, Child), String
     }
     let env = [
         ("PORTICO_AUTH_GUEST", "true".to_owned()),
+        ("PORTICO_CATALOG", shell::project_root().join("catalog/all.yaml").to_string_lossy().into_owned()),
         ("PORTICO_OIDC_ISSUER", issuer),
         ("PORTICO_OIDC_CLIENT_ID", "portico".to_owned()),
         ("PORTICO_OIDC_CLIENT_SECRET", OIDC_CLIENT_SECRET.to_owned()),

@@ -12,6 +12,7 @@
 //! Everything is std-only so that `cargo xtask` compiles in seconds on a new machine.
 
 mod bench;
+mod bench_catalog;
 mod e2e;
 mod http;
 mod setup;
@@ -29,6 +30,7 @@ commands:
   test             set up and run every check (fmt, clippy, tests on SQLite and
                    PostgreSQL, Trunk build, end2end in headless Chromium)
   bench            set up, build a release and write benchmark figures to BENCHMARKS.md
+  bench catalog    only the catalog figures (printed; PORTICO_BENCH_SIZES=10000,100000)
   setup            install the toolchain pieces, cargo tools, npm and Debian packages
   build [--release]  build server, wasm and CSS with cargo-leptos
   fmt              format Rust code and view! macros";
@@ -39,6 +41,7 @@ fn main() -> ExitCode {
     let outcome = match command {
         "run" => run(),
         "test" => test::run(),
+        "bench" if args.get(1).map(String::as_str) == Some("catalog") => bench::catalog_only(),
         "bench" => bench::run(),
         "setup" => setup::run(),
         "build" => build(args.iter().any(|arg| arg == "--release")),
@@ -95,12 +98,14 @@ fn run() -> Result<(), String> {
     println!();
     println!("  Portico is starting at http://127.0.0.1:7007  (data in {}, Ctrl-C to stop)", data_dir.display());
     println!("  Guests may read without signing in; the demo admin's password is printed below.");
+    println!("  The catalog is the demo company in catalog/ (Fernhill Cycles).");
     println!();
     shell::Cmd::new(binary)
         .args(["serve", "--addr", "127.0.0.1:7007"])
         .env("PORTICO_DATA_DIR", data_dir.to_string_lossy().as_ref())
         .env("PORTICO_AUTH_GUEST", "true")
         .env("PORTICO_AUTH_DEMO_ADMIN", "true")
+        .env("PORTICO_CATALOG", "catalog/all.yaml")
         .current_dir(shell::project_root())
         .run()
 }

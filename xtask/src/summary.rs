@@ -42,6 +42,13 @@ impl Summary {
                 self.tests_passed += number_before(rest, " passed");
                 self.tests_failed += number_before(rest, " failed");
                 self.tests_skipped += number_before(rest, " ignored");
+            } else if let Some(count) = line.strip_prefix("ℹ pass ") {
+                // node --test (spec reporter): "ℹ pass 10", "ℹ fail 0", "ℹ skipped 0"
+                self.tests_passed += count.trim().parse::<u64>().unwrap_or(0);
+            } else if let Some(count) = line.strip_prefix("ℹ fail ") {
+                self.tests_failed += count.trim().parse::<u64>().unwrap_or(0);
+            } else if let Some(count) = line.strip_prefix("ℹ skipped ") {
+                self.tests_skipped += count.trim().parse::<u64>().unwrap_or(0);
             } else if line.ends_with(" passed") || line.contains(" passed (") {
                 // Playwright: "  12 passed (8.1s)", "  2 failed", "  1 skipped"
                 self.tests_passed += number_before(line, " passed");
@@ -99,7 +106,8 @@ mod tests {
         summary.count_tests("test result: ok. 12 passed; 0 failed; 1 ignored; 0 measured\n");
         summary.count_tests("test result: FAILED. 3 passed; 2 failed; 0 ignored\n");
         summary.count_tests("  9 passed (12.3s)\n  1 skipped\n");
-        assert_eq!((summary.tests_passed, summary.tests_failed, summary.tests_skipped), (24, 2, 2));
+        summary.count_tests("ℹ tests 11\nℹ pass 10\nℹ fail 1\nℹ skipped 0\n");
+        assert_eq!((summary.tests_passed, summary.tests_failed, summary.tests_skipped), (34, 3, 2));
     }
 
     #[test]

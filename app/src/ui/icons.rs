@@ -74,6 +74,32 @@ pub fn alert() -> AnyView {
         r#"<path d="M12 9v4M12 17h.01"/><path d="M10.3 3.9 1.8 18a2 2 0 0 0 1.7 3h17a2 2 0 0 0 1.7-3L13.7 3.9a2 2 0 0 0-3.4 0Z"/>"#,
     )
 }
+pub fn star() -> AnyView {
+    icon(r#"<path d="m12 3 2.8 5.7 6.2.9-4.5 4.4 1.1 6.2L12 17.3l-5.6 2.9 1.1-6.2L3 9.6l6.2-.9L12 3Z"/>"#)
+}
+pub fn refresh() -> AnyView {
+    icon(r#"<path d="M21 12a9 9 0 1 1-3-6.7L21 8"/><path d="M21 3v5h-5"/>"#)
+}
+pub fn trash() -> AnyView {
+    icon(r#"<path d="M3 6h18M8 6V4h8v2M19 6l-1 14H6L5 6"/>"#)
+}
+pub fn external() -> AnyView {
+    icon(r#"<path d="M14 4h6v6M20 4l-9 9"/><path d="M18 14v5a1 1 0 0 1-1 1H5a1 1 0 0 1-1-1V7a1 1 0 0 1 1-1h5"/>"#)
+}
+pub fn code() -> AnyView {
+    icon(r#"<path d="m8 8-5 4 5 4M16 8l5 4-5 4"/>"#)
+}
+pub fn check() -> AnyView {
+    icon(r#"<path d="m5 12 5 5L20 7"/>"#)
+}
+pub fn filter() -> AnyView {
+    icon(r#"<path d="M3 5h18l-7 8v6l-4 2v-8L3 5Z"/>"#)
+}
+pub fn link() -> AnyView {
+    icon(
+        r#"<path d="M10 14a4 4 0 0 0 5.7 0l3-3a4 4 0 0 0-5.7-5.7l-1 1"/><path d="M14 10a4 4 0 0 0-5.7 0l-3 3a4 4 0 0 0 5.7 5.7l1-1"/>"#,
+    )
+}
 pub fn logo() -> AnyView {
     view! {
         <svg class="logo-mark" viewBox="0 0 32 32" aria-hidden="true" focusable="false">

@@ -470,6 +470,21 @@ impl Index {
         set
     }
 
+    /// Entities with a value of `field` starting with `prefix` (case-insensitive).
+    pub fn with_prefix(&self, field: &str, prefix: &str) -> RoaringBitmap {
+        let prefix = prefix.to_lowercase();
+        let mut set = RoaringBitmap::new();
+        let Some(key) = self.keys.get(&field.to_lowercase()) else { return set };
+        for value in self.values_of_key.get(&key).into_iter().flat_map(HashMap::keys) {
+            if self.values.text(*value).starts_with(&prefix) {
+                if let Some(bitmap) = self.postings.get(&(key, *value)) {
+                    set |= bitmap;
+                }
+            }
+        }
+        set
+    }
+
     /// Value counts of each facet key among `within`, values as first written.
     pub fn facets(&self, keys: &[String], within: &RoaringBitmap) -> Vec<(String, Vec<(String, u64)>)> {
         let everything = within.len() == self.live.len();

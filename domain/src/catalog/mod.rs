@@ -8,14 +8,18 @@
 //! Writes go through [`Catalog`], which keeps the index in step with what it
 //! stored and follows the change log for what other replicas stored.
 
+pub mod actions;
+pub mod browse;
 pub mod descriptor;
 pub mod git;
 pub mod harvest;
 pub mod index;
 pub mod location;
 pub mod ownership;
+pub mod predicate;
 pub mod query;
 pub mod source;
+pub mod stars;
 pub mod store;
 pub mod yaml;
 
@@ -298,6 +302,42 @@ impl Catalog {
         let entities = self.entities_of_location(&info.id);
         let problems = self.location_health(db, &info.id).await?.problems;
         Ok(Registered { location: info, entities, problems, exists: false })
+    }
+
+    /// Points a location somewhere else (`PUT /locations/:id`) and reads it.
+    pub async fn update_location(&self, db: &Database, id: &str, kind: &str, target: &str) -> Result<LocationInfo> {
+        let place = self.place(kind, target)?;
+        let target = location::stored_target(&place);
+        let updated = store::locations::Entity::update_many()
+            .col_expr(store::locations::Column::Kind, sea_orm::sea_query::Expr::value(kind))
+            .col_expr(store::locations::Column::Target, sea_orm::sea_query::Expr::value(target.clone()))
+            .filter(store::locations::Column::Id.eq(id))
+            .exec(db.connection())
+            .await
+            .map_err(|err| {
+                let text = err.to_string().to_lowercase();
+                if text.contains("unique") || text.contains("duplicate") {
+                    DomainError::Conflict(format!("Location {kind}:{target} already exists"))
+                } else {
+                    DomainError::Database(err)
+                }
+            })?;
+        if updated.rows_affected == 0 {
+            return Err(DomainError::NotFound(format!("Found no location with ID {id}")));
+        }
+        self.refresh_location(db, id).await?;
+        Ok(LocationInfo { id: id.to_owned(), kind: kind.to_owned(), target })
+    }
+
+    /// The registered location with this type and target, if any.
+    pub async fn location_by_target(&self, db: &Database, kind: &str, target: &str) -> Result<Option<LocationInfo>> {
+        let place = self.place(kind, target)?;
+        let target = location::stored_target(&place);
+        Ok(self.find_location(db, kind, &target).await?.map(|row| LocationInfo {
+            id: row.id,
+            kind: row.kind,
+            target: row.target,
+        }))
     }
 
     /// The full JSON of every entity a location brought.

@@ -214,15 +214,27 @@ fn json_array(index: &Index, ids: &[u32], fields: &[String]) -> String {
 }
 
 /// What a `by-query` cursor carries: the original query and where to go on.
+/// A cursor from the POST form carries its predicate under `query`, which is
+/// how `@backstage/catalog-client` knows to continue with POST.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 struct Cursor {
+    #[serde(default)]
     filter: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    query: Option<Value>,
+    #[serde(default)]
     order_fields: Vec<(String, String)>,
+    #[serde(default)]
     full_text_term: String,
+    #[serde(default)]
     full_text_fields: Vec<String>,
+    #[serde(default)]
     offset: usize,
+    #[serde(default)]
     total_items: u64,
+    #[serde(default)]
+    skip_total_items: bool,
 }
 
 /// `GET /entities/by-query`: `{items, totalItems, pageInfo: {nextCursor?, prevCursor?}}`.
@@ -233,6 +245,7 @@ pub fn query_entities(index: &Index, params: &Params) -> Result<String> {
         Some(text) => decode_cursor(text)?,
         None => Cursor {
             filter: all(params, "filter").map(str::to_owned).collect(),
+            query: None,
             order_fields: parse_order_fields(params)?,
             full_text_term: one(params, "fullTextFilterTerm").unwrap_or_default().trim().to_owned(),
             full_text_fields: all(params, "fullTextFilterFields")
@@ -243,8 +256,74 @@ pub fn query_entities(index: &Index, params: &Params) -> Result<String> {
                 .collect(),
             offset: parse_count(params, "offset")?.unwrap_or(0),
             total_items: 0,
+            skip_total_items: one(params, "totalItems") == Some("exclude"),
         },
     };
+    run_query(index, cursor, limit, &fields)
+}
+
+/// The body of `POST /entities/by-query`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QueryBody {
+    pub cursor: Option<String>,
+    pub query: Option<Value>,
+    pub limit: Option<usize>,
+    pub offset: Option<usize>,
+    #[serde(default)]
+    pub order_by: Vec<OrderBy>,
+    pub full_text_filter: Option<FullTextFilter>,
+    #[serde(default)]
+    pub fields: Vec<String>,
+    pub total_items: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct OrderBy {
+    pub field: String,
+    #[serde(default = "ascending")]
+    pub order: String,
+}
+
+fn ascending() -> String {
+    "asc".to_owned()
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct FullTextFilter {
+    #[serde(default)]
+    pub term: String,
+    #[serde(default)]
+    pub fields: Vec<String>,
+}
+
+/// `POST /entities/by-query`: the same answer, with a filter predicate.
+pub fn query_entities_by_predicate(index: &Index, body: QueryBody) -> Result<String> {
+    let limit = body.limit.unwrap_or(DEFAULT_QUERY_LIMIT);
+    let cursor = match &body.cursor {
+        Some(text) => decode_cursor(text)?,
+        None => {
+            let full_text = body.full_text_filter.unwrap_or_default();
+            Cursor {
+                filter: Vec::new(),
+                query: Some(body.query.unwrap_or_else(|| Value::Object(Map::new()))),
+                order_fields: body
+                    .order_by
+                    .into_iter()
+                    .map(|order| (order.field, order.order.to_lowercase()))
+                    .collect(),
+                full_text_term: full_text.term.trim().to_owned(),
+                full_text_fields: full_text.fields,
+                offset: body.offset.unwrap_or(0),
+                total_items: 0,
+                skip_total_items: body.total_items.as_deref() == Some("exclude"),
+            }
+        }
+    };
+    run_query(index, cursor, limit, &body.fields)
+}
+
+fn run_query(index: &Index, cursor: Cursor, limit: usize, fields: &[String]) -> Result<String> {
     let filter_params: Vec<(String, String)> = cursor.filter.iter().map(|f| ("filter".to_owned(), f.clone())).collect();
     let filter = parse_filter(&filter_params)?;
     let order = cursor.order_fields.first().map(|(field, direction)| Order {
@@ -252,6 +331,9 @@ pub fn query_entities(index: &Index, params: &Params) -> Result<String> {
         direction: if direction == "desc" { Direction::Desc } else { Direction::Asc },
     });
     let mut matches = index.matching(&filter);
+    if let Some(predicate) = &cursor.query {
+        matches &= super::predicate::matching(index, predicate)?;
+    }
     if !cursor.full_text_term.is_empty() {
         let text_fields = if cursor.full_text_fields.is_empty() {
             vec![order.as_ref().map_or_else(|| "metadata.uid".to_owned(), |order| order.field.clone())]
@@ -260,7 +342,7 @@ pub fn query_entities(index: &Index, params: &Params) -> Result<String> {
         };
         matches &= index.full_text(&cursor.full_text_term, &text_fields);
     }
-    let total = matches.len();
+    let total = if cursor.skip_total_items { 0 } else { matches.len() };
     let (ids, more) = page(index, &matches, order.as_ref(), cursor.offset, limit);
     let mut page_info = Map::new();
     if more {
@@ -273,7 +355,7 @@ pub fn query_entities(index: &Index, params: &Params) -> Result<String> {
     }
     Ok(format!(
         "{{\"items\":{},\"totalItems\":{total},\"pageInfo\":{}}}",
-        json_array(index, &ids, &fields),
+        json_array(index, &ids, fields),
         Value::Object(page_info)
     ))
 }
@@ -292,14 +374,17 @@ fn parse_order_fields(params: &Params) -> Result<Vec<(String, String)>> {
         .collect()
 }
 
+/// Cursors are base64 JSON, as Backstage's are.
 fn encode_cursor(cursor: &Cursor) -> String {
     let json = serde_json::to_vec(cursor).unwrap_or_default();
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
+    base64::engine::general_purpose::STANDARD.encode(json)
 }
 
 fn decode_cursor(text: &str) -> Result<Cursor> {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(text.trim_end_matches('='))
+    let text = text.trim();
+    base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .or_else(|_| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(text.trim_end_matches('=')))
         .ok()
         .and_then(|bytes| serde_json::from_slice(&bytes).ok())
         .ok_or_else(|| invalid("Malformed cursor: pass pageInfo.nextCursor or prevCursor back unchanged"))
@@ -308,13 +393,22 @@ fn decode_cursor(text: &str) -> Result<Cursor> {
 /// `GET /entity-facets?facet=kind&facet=spec.type&filter=...`.
 pub fn facets(index: &Index, params: &Params) -> Result<String> {
     let keys: Vec<String> = all(params, "facet").map(str::to_owned).collect();
+    let within = restriction(index, params, None)?.unwrap_or_else(|| index.matching(&EntityFilter::default()));
+    facets_json(index, &keys, &within)
+}
+
+/// `POST /entity-facets {facets, query?}`.
+pub fn facets_by_predicate(index: &Index, keys: &[String], query: Option<&Value>) -> Result<String> {
+    let within = restriction(index, &[], query)?.unwrap_or_else(|| index.matching(&EntityFilter::default()));
+    facets_json(index, keys, &within)
+}
+
+fn facets_json(index: &Index, keys: &[String], within: &RoaringBitmap) -> Result<String> {
     if keys.is_empty() {
         return Err(invalid("Missing facet query parameter"));
     }
-    let filter = parse_filter(params)?;
-    let within = index.matching(&filter);
     let mut out = Map::new();
-    for (facet, counts) in index.facets(&keys, &within) {
+    for (facet, counts) in index.facets(keys, within) {
         let values: Vec<Value> =
             counts.into_iter().map(|(value, count)| serde_json::json!({"value": value, "count": count})).collect();
         out.insert(facet, Value::Array(values));
@@ -322,10 +416,22 @@ pub fn facets(index: &Index, params: &Params) -> Result<String> {
     Ok(serde_json::json!({ "facets": out }).to_string())
 }
 
-/// `POST /entities/by-refs`: `{items: [entity or null, ...]}` in the order asked.
-pub fn by_refs(index: &Index, refs: &[String], fields: &[String], params: &Params) -> Result<String> {
+/// The entities a `filter` parameter and/or a predicate allow; None for no restriction.
+pub fn restriction(index: &Index, params: &Params, predicate: Option<&Value>) -> Result<Option<RoaringBitmap>> {
     let filter = parse_filter(params)?;
-    let matches = (!filter.any_of.is_empty()).then(|| index.matching(&filter));
+    let mut set = (!filter.any_of.is_empty()).then(|| index.matching(&filter));
+    if let Some(predicate) = predicate {
+        let matches = super::predicate::matching(index, predicate)?;
+        set = Some(match set {
+            Some(set) => set & matches,
+            None => matches,
+        });
+    }
+    Ok(set)
+}
+
+/// `POST /entities/by-refs`: `{items: [entity or null, ...]}` in the order asked.
+pub fn by_refs(index: &Index, refs: &[String], fields: &[String], allowed: Option<&RoaringBitmap>) -> String {
     let mut out = String::from("{\"items\":[");
     for (n, text) in refs.iter().enumerate() {
         if n > 0 {
@@ -334,11 +440,11 @@ pub fn by_refs(index: &Index, refs: &[String], fields: &[String], params: &Param
         let id = model::catalog::EntityRef::parse(text, None, None)
             .ok()
             .and_then(|reference| index.id_by_ref(&reference.canonical()))
-            .filter(|id| matches.as_ref().is_none_or(|set| set.contains(*id)));
+            .filter(|id| allowed.is_none_or(|set| set.contains(*id)));
         out.push_str(&id.and_then(|id| render(index, id, fields)).unwrap_or_else(|| "null".to_owned()));
     }
     out.push_str("]}");
-    Ok(out)
+    out
 }
 
 #[cfg(test)]
@@ -379,11 +485,13 @@ mod tests {
     fn cursors_round_trip() {
         let cursor = Cursor {
             filter: vec!["kind=component".into()],
+            query: Some(json!({"kind": "api"})),
             order_fields: vec![("metadata.name".into(), "asc".into())],
             full_text_term: "pay".into(),
             full_text_fields: vec![],
             offset: 40,
             total_items: 77,
+            skip_total_items: false,
         };
         assert_eq!(decode_cursor(&encode_cursor(&cursor)).unwrap(), cursor);
         assert!(decode_cursor("not a cursor").is_err());

@@ -6,6 +6,7 @@
 pub mod entity_ref;
 pub mod location;
 pub mod rules;
+pub mod view;
 
 pub use entity_ref::{EntityRef, EntityRefError, DEFAULT_NAMESPACE};
 pub use location::{LocationHealth, LocationProblem};

@@ -11,12 +11,12 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
-use domain::catalog::{query, Origin, Registered};
+use domain::catalog::actions::Caller as ActingCaller;
+use domain::catalog::query::QueryBody;
+use domain::catalog::{query, Registered};
 use domain::identity::access::{Action, Principal, Resource};
-use domain::identity::audit::{self, AuditRecord};
 use domain::identity::sessions::Client;
 use model::catalog::EntityRef;
-use model::Role;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -24,14 +24,15 @@ use serde_json::{json, Value};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/catalog/entities", get(list_entities))
-        .route("/api/catalog/entities/by-query", get(query_entities))
+        .route("/api/catalog/entities/by-query", get(query_entities).post(query_entities_by_predicate))
         .route("/api/catalog/entities/by-uid/{uid}", get(entity_by_uid).delete(delete_entity))
         .route("/api/catalog/entities/by-name/{kind}/{namespace}/{name}", get(entity_by_name))
         .route("/api/catalog/entities/by-name/{kind}/{namespace}/{name}/ancestry", get(ancestry))
         .route("/api/catalog/entities/by-refs", post(entities_by_refs))
-        .route("/api/catalog/entity-facets", get(facets))
+        .route("/api/catalog/entity-facets", get(facets).post(facets_by_predicate))
         .route("/api/catalog/locations", get(list_locations).post(add_location))
-        .route("/api/catalog/locations/{id}", get(get_location).delete(delete_location))
+        .route("/api/catalog/locations/by-query", post(query_locations))
+        .route("/api/catalog/locations/{id}", get(get_location).put(update_location).delete(delete_location))
         .route("/api/catalog/locations/{id}/refresh", post(refresh_location))
         .route("/api/catalog/locations/by-entity/{kind}/{namespace}/{name}", get(location_by_entity))
         .route("/api/catalog/refresh", post(refresh))
@@ -51,13 +52,6 @@ fn may_read(state: &AppState, principal: Option<&Principal>) -> Result<(), ApiEr
 
 fn may_write(state: &AppState, principal: Option<&Principal>) -> Result<(), ApiError> {
     Ok(state.identity().authorize(principal, Action::Write, &Resource::Portal)?)
-}
-
-/// Ownership check for changing one entity.
-fn may_change(state: &AppState, principal: Option<&Principal>, entity_ref: &str) -> Result<(), ApiError> {
-    let resource =
-        Resource::Entity { entity_ref: entity_ref.to_owned(), owner_refs: state.catalog().owners_of(entity_ref) };
-    Ok(state.identity().authorize(principal, Action::Write, &resource)?)
 }
 
 fn params(raw: Option<String>) -> Vec<(String, String)> {
@@ -96,6 +90,32 @@ async fn query_entities(
 ) -> Result<Response, ApiError> {
     may_read(&state, principal(caller).as_ref())?;
     let body = query::query_entities(&state.catalog().index(), &params(raw))?;
+    Ok(json_text(StatusCode::OK, body))
+}
+
+async fn query_entities_by_predicate(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(body): JsonBody<QueryBody>,
+) -> Result<Response, ApiError> {
+    may_read(&state, principal(caller).as_ref())?;
+    let body = query::query_entities_by_predicate(&state.catalog().index(), body)?;
+    Ok(json_text(StatusCode::OK, body))
+}
+
+#[derive(Debug, Deserialize)]
+struct FacetsBody {
+    facets: Vec<String>,
+    query: Option<Value>,
+}
+
+async fn facets_by_predicate(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(body): JsonBody<FacetsBody>,
+) -> Result<Response, ApiError> {
+    may_read(&state, principal(caller).as_ref())?;
+    let body = query::facets_by_predicate(&state.catalog().index(), &body.facets, body.query.as_ref())?;
     Ok(json_text(StatusCode::OK, body))
 }
 
@@ -170,6 +190,7 @@ struct ByRefs {
     entity_refs: Vec<String>,
     #[serde(default)]
     fields: Option<Vec<String>>,
+    query: Option<Value>,
 }
 
 async fn entities_by_refs(
@@ -182,8 +203,9 @@ async fn entities_by_refs(
     let params = params(raw);
     let mut fields = query::parse_fields(&params);
     fields.extend(body.fields.unwrap_or_default());
-    let body = query::by_refs(&state.catalog().index(), &body.entity_refs, &fields, &params)?;
-    Ok(json_text(StatusCode::OK, body))
+    let index = state.catalog().index();
+    let allowed = query::restriction(&index, &params, body.query.as_ref())?;
+    Ok(json_text(StatusCode::OK, query::by_refs(&index, &body.entity_refs, &fields, allowed.as_ref())))
 }
 
 async fn facets(State(state): State<AppState>, caller: Caller, RawQuery(raw): RawQuery) -> Result<Response, ApiError> {
@@ -200,22 +222,18 @@ async fn delete_entity(
 ) -> Result<StatusCode, ApiError> {
     let principal = principal(caller);
     let database = database(&state)?;
-    let entity_ref = {
-        let index = state.catalog().index();
-        index.id_by_uid(&uid).and_then(|id| index.provenance(id)).map(|provenance| provenance.entity_ref)
-    };
-    let Some(entity_ref) = entity_ref else {
+    let Some(entity_ref) = state.catalog().ref_of_uid(&uid) else {
         may_read(&state, principal.as_ref())?;
         return Err(ApiError::new(StatusCode::NOT_FOUND, format!("No entity with uid {uid}")));
     };
-    may_change(&state, principal.as_ref(), &entity_ref)?;
-    state.catalog().delete_entity(&database, &uid).await?;
-    audit::record(
-        database.connection(),
-        AuditRecord::new("catalog.entity_unregistered", principal.as_ref()).target(entity_ref).ip(client.ip),
-    )
-    .await?;
+    let caller = acting(&state, principal.as_ref(), &client);
+    state.catalog().unregister_as(&database, caller, &entity_ref).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The caller of a write, for the domain's guarded operations.
+fn acting<'a>(state: &'a AppState, principal: Option<&'a Principal>, client: &'a Client) -> ActingCaller<'a> {
+    ActingCaller { identity: state.identity(), principal, ip: client.ip.as_deref() }
 }
 
 #[derive(Debug, Deserialize)]
@@ -234,25 +252,19 @@ async fn add_location(
 ) -> Result<Response, ApiError> {
     let principal = principal(caller);
     let database = database(&state)?;
+    let params = params(raw);
     let dry_run =
-        params(raw).iter().any(|(key, value)| key == "dryRun" && matches!(value.as_str(), "true" | "1" | "yes" | "y"));
+        params.iter().any(|(key, value)| key == "dryRun" && matches!(value.as_str(), "true" | "1" | "yes" | "y"));
+    let refresh_existing = params.iter().any(|(key, value)| key == "onConflict" && value == "refresh");
     let catalog = state.catalog();
     if dry_run {
         may_read(&state, principal.as_ref())?;
         let preview = catalog.preview(&database, &input.kind, &input.target).await?;
         return Ok((StatusCode::CREATED, Json(registration_json(&preview))).into_response());
     }
-    may_write(&state, principal.as_ref())?;
-    let actor = principal.as_ref().and_then(Principal::username);
-    let registered = catalog.register(&database, &input.kind, &input.target, Origin::Api, actor).await?;
-    audit::record(
-        database.connection(),
-        AuditRecord::new("catalog.location_registered", principal.as_ref())
-            .target(format!("{}:{}", registered.location.kind, registered.location.target))
-            .ip(client.ip)
-            .details(json!({"entities": registered.entities.len(), "problems": registered.problems.len()})),
-    )
-    .await?;
+    let caller = acting(&state, principal.as_ref(), &client);
+    let registered =
+        catalog.register_or_refresh_as(&database, caller, &input.kind, &input.target, refresh_existing).await?;
     Ok((StatusCode::CREATED, Json(registration_json(&registered))).into_response())
 }
 
@@ -276,6 +288,73 @@ async fn list_locations(State(state): State<AppState>, caller: Caller) -> Result
     let database = database(&state)?;
     let locations = state.catalog().locations(&database).await?;
     Ok(Json(Value::Array(locations.into_iter().map(|location| json!({"data": location})).collect())))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct LocationQuery {
+    limit: Option<usize>,
+    cursor: Option<String>,
+    query: Option<Value>,
+}
+
+/// `POST /locations/by-query {limit?, query?, cursor?}`: locations in pages.
+async fn query_locations(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(body): JsonBody<LocationQuery>,
+) -> Result<Json<Value>, ApiError> {
+    use base64::Engine;
+    may_read(&state, principal(caller).as_ref())?;
+    let database = database(&state)?;
+    let engine = base64::engine::general_purpose::STANDARD;
+    let (query, offset, limit) = match &body.cursor {
+        Some(cursor) => {
+            let state: Value = engine
+                .decode(cursor)
+                .ok()
+                .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+                .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "Malformed cursor"))?;
+            (
+                state.get("query").cloned(),
+                state.get("offset").and_then(Value::as_u64).unwrap_or(0) as usize,
+                state.get("limit").and_then(Value::as_u64).unwrap_or(20) as usize,
+            )
+        }
+        None => (body.query.clone(), 0, body.limit.unwrap_or(20)),
+    };
+    let mut locations = Vec::new();
+    for location in state.catalog().locations(&database).await? {
+        let value = json!(location);
+        let keep = match &query {
+            Some(predicate) => domain::catalog::predicate::evaluate(predicate, &value)?,
+            None => true,
+        };
+        if keep {
+            locations.push(value);
+        }
+    }
+    let total = locations.len();
+    let items: Vec<Value> = locations.into_iter().skip(offset).take(limit.max(1)).collect();
+    let mut page_info = serde_json::Map::new();
+    if offset + items.len() < total {
+        let next = json!({"query": query, "offset": offset + items.len(), "limit": limit});
+        page_info.insert("nextCursor".to_owned(), Value::String(engine.encode(next.to_string())));
+    }
+    Ok(Json(json!({"items": items, "totalItems": total, "pageInfo": page_info})))
+}
+
+async fn update_location(
+    State(state): State<AppState>,
+    caller: Caller,
+    Extension(client): Extension<Client>,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<LocationInput>,
+) -> Result<Json<Value>, ApiError> {
+    let principal = principal(caller);
+    let database = database(&state)?;
+    let caller = acting(&state, principal.as_ref(), &client);
+    let updated = state.catalog().update_location_as(&database, caller, &id, &input.kind, &input.target).await?;
+    Ok(Json(json!(updated)))
 }
 
 async fn get_location(
@@ -303,21 +382,6 @@ async fn location_by_entity(
     Ok(Json(json!(state.catalog().location(&database, &location_id).await?)))
 }
 
-/// Admins, and whoever registered the location, may remove it.
-async fn may_remove_location(state: &AppState, principal: Option<&Principal>, id: &str) -> Result<(), ApiError> {
-    may_write(state, principal)?;
-    let database = database(state)?;
-    let creator = state.catalog().location_creator(&database, id).await?;
-    let user = principal.and_then(Principal::user);
-    let allowed =
-        user.is_some_and(|user| user.role == Role::Admin || creator.as_deref() == Some(user.username.as_str()));
-    if allowed {
-        Ok(())
-    } else {
-        Err(ApiError::new(StatusCode::FORBIDDEN, "only admins and whoever registered a location may remove it"))
-    }
-}
-
 async fn delete_location(
     State(state): State<AppState>,
     caller: Caller,
@@ -326,16 +390,7 @@ async fn delete_location(
 ) -> Result<StatusCode, ApiError> {
     let principal = principal(caller);
     let database = database(&state)?;
-    let location = state.catalog().location(&database, &id).await?;
-    may_remove_location(&state, principal.as_ref(), &id).await?;
-    state.catalog().delete_location(&database, &id).await?;
-    audit::record(
-        database.connection(),
-        AuditRecord::new("catalog.location_removed", principal.as_ref())
-            .target(format!("{}:{}", location.kind, location.target))
-            .ip(client.ip),
-    )
-    .await?;
+    state.catalog().remove_location_as(&database, acting(&state, principal.as_ref(), &client), &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -374,17 +429,7 @@ async fn refresh(
     let entity_ref = EntityRef::parse(&body.entity_ref, None, None)
         .map_err(|err| ApiError::new(StatusCode::BAD_REQUEST, err.to_string()))?
         .canonical();
-    if !state.catalog().index().contains_ref(&entity_ref) {
-        may_read(&state, principal.as_ref())?;
-        return Err(ApiError::new(StatusCode::NOT_FOUND, format!("Entity {entity_ref} not found")));
-    }
-    may_change(&state, principal.as_ref(), &entity_ref)?;
-    state.catalog().refresh_entity(&database, &entity_ref).await?;
-    audit::record(
-        database.connection(),
-        AuditRecord::new("catalog.entity_refreshed", principal.as_ref()).target(entity_ref).ip(client.ip),
-    )
-    .await?;
+    state.catalog().refresh_as(&database, acting(&state, principal.as_ref(), &client), &entity_ref).await?;
     Ok(StatusCode::OK)
 }
 

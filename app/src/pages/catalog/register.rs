@@ -1,0 +1,239 @@
+//! `/catalog/register`: "Register existing component". Enter where the
+//! `catalog-info.yaml` lives (a URL, a path or a git repository), see what
+//! would be imported and what is wrong with it, then import it.
+
+use super::{entity_href, short_ref};
+use crate::error::AppError;
+use crate::pages::access_gate::{Gate, Gated};
+use crate::ui::{icons, Badge, Card, Field, PageHeader};
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use model::catalog::LocationProblem;
+use serde::{Deserialize, Serialize};
+
+/// What a location holds (before or after importing it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LocationPreview {
+    pub kind: String,
+    pub target: String,
+    /// (entity ref, kind, title or name) of each entity read.
+    pub entities: Vec<(String, String, String)>,
+    pub problems: Vec<LocationProblem>,
+    /// Registered already (preview) or just now (import).
+    pub registered: bool,
+}
+
+#[cfg(feature = "ssr")]
+fn preview_of(registered: domain::catalog::Registered, done: bool) -> LocationPreview {
+    let entities = registered
+        .entities
+        .iter()
+        .filter_map(|entity| {
+            let kind = entity.get("kind")?.as_str()?.to_owned();
+            let metadata = entity.get("metadata")?;
+            let name = metadata.get("name")?.as_str()?;
+            let namespace = metadata.get("namespace").and_then(|n| n.as_str()).unwrap_or("default");
+            let title = metadata.get("title").and_then(|t| t.as_str()).unwrap_or(name).to_owned();
+            Some((model::catalog::EntityRef::new(&kind, namespace, name).canonical(), kind, title))
+        })
+        .collect();
+    LocationPreview {
+        kind: registered.location.kind,
+        target: registered.location.target,
+        entities,
+        problems: registered.problems,
+        registered: done || registered.exists,
+    }
+}
+
+#[server(prefix = "/api/fn", endpoint = "catalog/preview")]
+pub async fn preview_location(kind: String, target: String) -> Result<LocationPreview, AppError> {
+    use crate::auth::server;
+    use domain::identity::access::{Action, Resource};
+    server::authorize(Action::Write, &Resource::Portal)?;
+    let preview = server::catalog()?.preview(&server::database()?, &kind, &target).await?;
+    Ok(preview_of(preview, false))
+}
+
+#[server(prefix = "/api/fn", endpoint = "catalog/register")]
+pub async fn register_location(kind: String, target: String) -> Result<LocationPreview, AppError> {
+    use crate::auth::server;
+    use domain::catalog::actions::Caller;
+    let principal = server::principal();
+    let identity = server::identity()?;
+    let ip = server::client().ip;
+    let caller = Caller { identity: &identity, principal: principal.as_ref(), ip: ip.as_deref() };
+    let registered = server::catalog()?.register_as(&server::database()?, caller, &kind, &target).await?;
+    Ok(preview_of(registered, true))
+}
+
+#[component]
+pub fn RegisterPage() -> impl IntoView {
+    view! {
+        <Title text="Register existing component" />
+        <PageHeader
+            title="Register existing component"
+            lead="Point Portico at a catalog-info.yaml (or a pattern of them). It is read now and again on every refresh."
+        />
+        <Gated gate=Gate::SignedIn>
+            <Register />
+        </Gated>
+    }
+}
+
+#[component]
+fn Register() -> impl IntoView {
+    let preview = ServerAction::<PreviewLocation>::new();
+    let register = ServerAction::<RegisterLocation>::new();
+    view! {
+        <div class="stack">
+            <Card
+                title="Where is it?"
+                description="A URL (https://…/catalog-info.yaml), a file or pattern on the server (services/*/catalog-info.yaml), or a git repository as REPOSITORY#BRANCH:PATH."
+            >
+                <ActionForm action=preview attr:class="form" attr:data-testid="preview-form">
+                    <div class="form-row">
+                        <Field label="Type">
+                            <select class="select" name="kind">
+                                <option value="url">"URL"</option>
+                                <option value="file">"File or pattern"</option>
+                                <option value="git">"Git repository"</option>
+                            </select>
+                        </Field>
+                        <Field label="Target" grow=true>
+                            <input
+                                class="input"
+                                name="target"
+                                required
+                                autocomplete="off"
+                                placeholder="https://git.example.com/org/repo/raw/main/catalog-info.yaml"
+                            />
+                        </Field>
+                        <button class="btn btn-secondary" type="submit" disabled=move || preview.pending().get()>
+                            {icons::search()}
+                            {move || if preview.pending().get() { "Reading…" } else { "Preview" }}
+                        </button>
+                    </div>
+                </ActionForm>
+            </Card>
+            {move || {
+                let done = register.value().get();
+                match done {
+                    Some(Ok(result)) => view! { <Outcome result /> }.into_any(),
+                    Some(Err(error)) => {
+                        view! {
+                            <p class="alert alert-danger" role="alert">
+                                {error.message()}
+                            </p>
+                        }
+                            .into_any()
+                    }
+                    None => {
+                        match preview.value().get() {
+                            Some(Ok(result)) => view! { <Preview result register /> }.into_any(),
+                            Some(Err(error)) => {
+                                view! {
+                                    <p class="alert alert-danger" role="alert">
+                                        {error.message()}
+                                    </p>
+                                }
+                                    .into_any()
+                            }
+                            None => ().into_any(),
+                        }
+                    }
+                }
+            }}
+        </div>
+    }
+}
+
+#[component]
+fn EntityList(entities: Vec<(String, String, String)>, linked: bool) -> impl IntoView {
+    view! {
+        <ul class="preview-list">
+            {entities
+                .into_iter()
+                .map(|(entity_ref, kind, title)| {
+                    let label = if linked {
+                        view! { <a href=entity_href(&entity_ref)>{title}</a> }.into_any()
+                    } else {
+                        view! { <span>{title}</span> }.into_any()
+                    };
+                    view! {
+                        <li>
+                            <Badge>{kind}</Badge>
+                            " "
+                            {label}
+                            <span class="muted">{format!(" {}", short_ref(&entity_ref, "component"))}</span>
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ul>
+    }
+}
+
+#[component]
+fn Problems(problems: Vec<LocationProblem>) -> impl IntoView {
+    (!problems.is_empty()).then(|| {
+        view! {
+            <div class="alert alert-danger" role="alert">
+                <strong>{format!("{} problem(s) found", problems.len())}</strong>
+                <ul>{problems.iter().map(|problem| view! { <li>{problem.to_string()}</li> }).collect_view()}</ul>
+            </div>
+        }
+    })
+}
+
+#[component]
+fn Preview(result: LocationPreview, register: ServerAction<RegisterLocation>) -> impl IntoView {
+    let count = result.entities.len();
+    let (kind, target) = (result.kind.clone(), result.target.clone());
+    view! {
+        <Card
+            title="What would be imported"
+            description=format!("{count} entities from {}", result.target)
+        >
+            <Problems problems=result.problems.clone() />
+            <EntityList entities=result.entities.clone() linked=false />
+            {if result.registered {
+                view! {
+                    <p class="alert alert-warning" role="status">
+                        "This location is registered already. Refresh it from the health page."
+                    </p>
+                }
+                    .into_any()
+            } else {
+                view! {
+                    <ActionForm action=register attr:class="form" attr:data-testid="import-form">
+                        <input type="hidden" name="kind" value=kind />
+                        <input type="hidden" name="target" value=target />
+                        <button class="btn btn-primary" type="submit" disabled=move || register.pending().get()>
+                            {icons::check()}
+                            {move || if register.pending().get() { "Importing…" } else { "Import" }}
+                        </button>
+                    </ActionForm>
+                }
+                    .into_any()
+            }}
+        </Card>
+    }
+}
+
+#[component]
+fn Outcome(result: LocationPreview) -> impl IntoView {
+    view! {
+        <Card title="Imported" description=format!("{} entities from {}", result.entities.len(), result.target)>
+            <p class="alert alert-success" role="status">
+                "Registered. Portico reads this location again on every refresh."
+            </p>
+            <Problems problems=result.problems.clone() />
+            <EntityList entities=result.entities.clone() linked=true />
+            <a class="btn btn-secondary" href="/catalog">
+                "Go to the catalog"
+            </a>
+        </Card>
+    }
+}
