@@ -78,8 +78,8 @@ pub fn parse_documents(text: &str, limits: YamlLimits) -> Result<Vec<YamlDocumen
 }
 
 /// The 1-based line where `path` (`spec.owner`, `spec.dependsOn[1]`) is
-/// written in document `number` of `text`, or the document's first line when
-/// the path is not there.
+/// written in document `number` of `text`; for a missing field, the line of
+/// its nearest parent that is there (or the document's first line).
 pub fn line_of(text: &str, number: usize, path: &str) -> Option<usize> {
     let wanted: Vec<PathStep> = parse_path(path);
     let mut parser = Parser::new_from_str(text);
@@ -87,15 +87,20 @@ pub fn line_of(text: &str, number: usize, path: &str) -> Option<usize> {
     let mut document_line = None;
     let mut stack: Vec<Cursor> = Vec::new();
     let mut best: Option<usize> = None;
+    // The deepest parent of the path seen so far: (depth, line).
+    let mut parent: Option<(usize, usize)> = None;
     loop {
         let (event, mark) = parser.next_token().ok()?;
+        let fallback = |best: Option<usize>, parent: Option<(usize, usize)>| {
+            best.or(parent.map(|(_, line)| line)).or(document_line)
+        };
         match event {
-            Event::StreamEnd => return best.or(document_line),
+            Event::StreamEnd => return fallback(best, parent),
             Event::DocumentStart => {
                 document += 1;
                 stack.clear();
             }
-            Event::DocumentEnd if document == number => return best.or(document_line),
+            Event::DocumentEnd if document == number => return fallback(best, parent),
             _ if document != number => {}
             Event::MappingStart(..) | Event::SequenceStart(..) => {
                 if document_line.is_none() {
@@ -121,11 +126,15 @@ pub fn line_of(text: &str, number: usize, path: &str) -> Option<usize> {
                 }
                 let Some(top) = stack.last_mut() else { continue };
                 if !top.sequence && top.expect_key {
-                    if let Some(parent) = &top.path {
-                        let mut path = parent.clone();
+                    if let Some(container) = &top.path {
+                        let mut path = container.clone();
                         path.push(PathStep::Key(value.clone()));
-                        if path.len() <= wanted.len() && wanted.starts_with(&path) && path.len() == wanted.len() {
-                            best = best.or(Some(mark.line()));
+                        if wanted.starts_with(&path) {
+                            if path.len() == wanted.len() {
+                                best = best.or(Some(mark.line()));
+                            } else if parent.is_none_or(|(depth, _)| path.len() > depth) {
+                                parent = Some((path.len(), mark.line()));
+                            }
                         }
                     }
                     top.key = Some(value);
@@ -497,6 +506,7 @@ mod tests {
         assert_eq!(line_of(text, 2, "spec.dependsOn[1]"), Some(13));
         assert_eq!(line_of(text, 2, "metadata.annotations[backstage.io/x]"), Some(9));
         assert_eq!(line_of(text, 1, "metadata.name"), Some(3));
-        assert_eq!(line_of(text, 2, "spec.owner"), Some(5), "a missing field points at its document");
+        assert_eq!(line_of(text, 2, "spec.owner"), Some(10), "a missing field points at its parent");
+        assert_eq!(line_of(text, 2, "status"), Some(5), "or at its document");
     }
 }

@@ -407,3 +407,136 @@ async fn validation_and_analysis(catalog: CatalogApp) {
     assert_eq!(analysis["existingEntityFiles"][0]["isRegistered"], true);
 }
 crate::on_both_databases!(validation, validation_and_analysis, crate::catalog::guest_app);
+
+/// The page's HTML without Leptos's hydration markers.
+async fn page(app: &TestApp, path: &str, session: Option<&str>) -> (StatusCode, String) {
+    let response = match session {
+        Some(session) => app.get_as(path, session).await,
+        None => app.get(path).await,
+    };
+    let status = response.status();
+    (status, response.text().await.unwrap().replace("<!>", ""))
+}
+
+async fn the_catalog_page_filters_counts_sorts_and_pages(catalog: CatalogApp) {
+    let app = &catalog.app;
+    let (status, html) = page(app, "/catalog", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(">Checkout</a>") || html.contains(">checkout</a>"), "rows link to entities");
+    assert!(html.contains("href=\"/catalog/default/component/checkout\""));
+    assert!(html.contains("1–7 of 7"), "six entities and the generated Location");
+    // Facets link to the filtered view and count under the other filters.
+    assert!(html.contains("href=\"/catalog?kind=Component\""), "{html}");
+    let (_, components) = page(app, "/catalog?kind=Component", None).await;
+    assert!(components.contains("1–2 of 2"));
+    assert!(components.contains("data-testid=\"facet-kind-Component\""));
+    assert!(components.contains("aria-checked=\"true\""));
+    let lifecycle = components.split("data-testid=\"facet-lifecycle-experimental\"").nth(1).unwrap();
+    assert!(lifecycle.contains("facet-count\">1<"), "lifecycle counted among components");
+    let kinds = components.split("data-testid=\"facet-kind-Group\"").nth(1).unwrap();
+    assert!(kinds.contains("facet-count\">2<"), "the kind facet ignores its own selection");
+    // Text filter, sorting, paging state in links.
+    let (_, text) = page(app, "/catalog?q=money", None).await;
+    assert!(text.contains("1–1 of 1") && text.contains("Takes the money"));
+    let (_, sorted) = page(app, "/catalog?kind=Component&sort=name&dir=desc", None).await;
+    let storefront = sorted.find("/catalog/default/component/storefront").unwrap();
+    let checkout = sorted.find("/catalog/default/component/checkout\"").unwrap();
+    assert!(storefront < checkout, "descending by name");
+    assert!(sorted.contains("aria-sort=\"descending\""));
+    let (_, nothing) = page(app, "/catalog?kind=Component&tag=nope", None).await;
+    assert!(nothing.contains("Nothing matches these filters"));
+
+    // "Owned by my teams" and "Starred" for a signed-in user linked by email.
+    app.create_user("jane", Role::Member).await;
+    let jane = app.sign_in("jane").await;
+    let (_, mine) = page(app, "/catalog?mine=1", Some(&jane)).await;
+    assert!(mine.contains("1–2 of 2"), "team-a owns checkout and checkout-api");
+    let starred =
+        app.server_fn_as("catalog/star", Some(&jane), "entity_ref=component%3Adefault%2Fstorefront&star=true").await;
+    assert_eq!(starred.status(), 200);
+    let (_, stars) = page(app, "/catalog?starred=1", Some(&jane)).await;
+    assert!(stars.contains("1–1 of 1") && stars.contains("/catalog/default/component/storefront"));
+}
+crate::on_both_databases!(catalog_page, the_catalog_page_filters_counts_sorts_and_pages, crate::catalog::guest_app);
+
+async fn the_entity_page_shows_ownership_relations_and_origin(catalog: CatalogApp) {
+    let app = &catalog.app;
+    let (status, html) = page(app, "/catalog/default/component/storefront", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(">storefront</h1>"));
+    assert!(html.contains("href=\"/catalog/default/group/team-b\""), "owner links to the group");
+    assert!(html.contains("Consumes APIs") && html.contains("href=\"/catalog/default/api/checkout-api\""));
+    assert!(html.contains("class=\"graph-canvas\""), "a relation graph");
+    assert!(html.contains(&format!("file:{}", catalog.file().display())), "where it came from");
+    assert!(!html.contains(">Refresh<"), "guests cannot refresh");
+    // A group page lists what the group owns; the API page its definition.
+    let (_, group) = page(app, "/catalog/default/group/team-a", None).await;
+    assert!(group.contains("Owned by this group") && group.contains("href=\"/catalog/default/component/checkout\""));
+    let (_, api) = page(app, "/catalog/default/api/checkout-api", None).await;
+    assert!(api.contains("Definition") && api.contains("tok-key"));
+    // Owners see refresh and unregister; others do not.
+    app.create_user("jane", Role::Member).await;
+    let jane = app.sign_in("jane").await;
+    let (_, owned) = page(app, "/catalog/default/component/checkout", Some(&jane)).await;
+    assert!(owned.contains(">Refresh<") && owned.contains(">Unregister<"));
+    let (_, other) = page(app, "/catalog/default/component/storefront", Some(&jane)).await;
+    assert!(!other.contains(">Unregister<"));
+    let (status, missing) = page(app, "/catalog/default/component/nope", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(missing.contains("No such entity"));
+    // A relation to an entity that does not exist is shown as missing.
+    std::fs::write(catalog.file(), CATALOG.replace("owner: team-b", "owner: ghost-team")).unwrap();
+    let location = json(app, "/api/catalog/locations/by-entity/component/default/storefront").await;
+    app.create_user("root", Role::Admin).await;
+    let root = app.sign_in("root").await;
+    let refreshed = post_json(
+        app,
+        &format!("/api/catalog/locations/{}/refresh", location["id"].as_str().unwrap()),
+        Some(&root),
+        json!({}),
+    )
+    .await;
+    assert_eq!(refreshed.status(), StatusCode::OK);
+    let (_, ghost) = page(app, "/catalog/default/component/storefront", None).await;
+    assert!(ghost.contains("missing-ref") && ghost.contains("ghost-team"));
+    let (_, health) = page(app, "/catalog/health", None).await;
+    assert!(health.contains("References to missing entities") && health.contains("group:default/ghost-team"));
+}
+crate::on_both_databases!(entity_page, the_entity_page_shows_ownership_relations_and_origin, crate::catalog::guest_app);
+
+async fn health_and_register_pages_show_problems_before_and_after_import(catalog: CatalogApp) {
+    let app = &catalog.app;
+    app.create_user("jane", Role::Member).await;
+    let jane = app.sign_in("jane").await;
+    let broken = catalog.directory.path().join("broken.yaml");
+    std::fs::write(
+        &broken,
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: half\nspec:\n  type: service\n  owner: team-a\n---\napiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: fine\nspec:\n  type: team\n  children: []\n",
+    )
+    .unwrap();
+    let body = format!("kind=file&target={}", crate::helpers::encode(&broken.display().to_string()));
+    let preview = app.server_fn_as("catalog/preview", Some(&jane), &body).await;
+    assert_eq!(preview.status(), 200);
+    let preview: Value = preview.json().await.unwrap();
+    assert_eq!(preview["registered"], false);
+    assert_eq!(preview["problems"][0]["field"], "spec.lifecycle");
+    assert_eq!(preview["problems"][0]["line"], 5);
+    let guest = app.server_fn_as("catalog/preview", None, &body).await;
+    assert_eq!(guest.status(), 401, "guests cannot register");
+    let imported = app.server_fn_as("catalog/register", Some(&jane), &body).await;
+    assert_eq!(imported.status(), 200);
+    let imported: Value = imported.json().await.unwrap();
+    assert_eq!(imported["registered"], true);
+    json(app, "/api/catalog/entities/by-name/group/default/fine").await;
+    let (_, health) = page(app, "/catalog/health", None).await;
+    assert!(health.contains(&format!("file: {}", broken.display())) || health.contains(&broken.display().to_string()));
+    assert!(health.contains("document 1 · line 5 · spec.lifecycle"), "{health}");
+    assert!(health.contains("is required"));
+    let (_, register) = page(app, "/catalog/register", Some(&jane)).await;
+    assert!(register.contains("Register existing component") && register.contains("name=\"target\""));
+}
+crate::on_both_databases!(
+    health_and_register,
+    health_and_register_pages_show_problems_before_and_after_import,
+    crate::catalog::guest_app
+);

@@ -232,3 +232,8 @@ macro_rules! on_both_databases {
         testkit::on_both_databases!($name, $body, $setup);
     };
 }
+
+/// Percent-encodes a form value.
+pub fn encode(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
