@@ -5,18 +5,7 @@
 // `cargo xtask test` creates `e2e-admin` and `e2e-member` (password in
 // PORTICO_E2E_PASSWORD) and runs oidc-provider beside Portico.
 import { test, expect, type Page } from '@playwright/test';
-import { expectAccessible, keepScreenshot, openHydrated, watchConsole } from './helpers';
-
-const password = process.env.PORTICO_E2E_PASSWORD ?? 'end2end password 2026';
-
-async function signIn(page: Page, login: string, next = '/') {
-  await page.goto(`/sign-in?next=${encodeURIComponent(next)}`);
-  await page.getByLabel('Username or email').fill(login);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-  await expect(page).toHaveURL(next);
-  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
-}
+import { expectAccessible, keepScreenshot, openHydrated, password, signIn, watchConsole } from './helpers';
 
 /// Signs in through oidc-provider's own development login and consent pages.
 async function oidcSignIn(page: Page, login: string, next: string) {

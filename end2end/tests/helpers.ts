@@ -15,7 +15,26 @@ export const pages = [
   { name: 'create', path: '/create' },
   { name: 'docs', path: '/docs' },
   { name: 'not-found', path: '/no/such/page' },
+  { name: 'catalog-filtered', path: '/catalog?kind=Component&lifecycle=production&sort=owner' },
+  { name: 'entity-component', path: '/catalog/default/component/checkout-service' },
+  { name: 'entity-api', path: '/catalog/default/api/payments-api' },
+  { name: 'entity-group', path: '/catalog/default/group/team-payments' },
+  { name: 'entity-user', path: '/catalog/default/user/jane.doe' },
+  { name: 'catalog-health', path: '/catalog/health' },
 ];
+
+/// The password `cargo xtask test` gives e2e-admin, e2e-member and e2e-owner.
+export const password = process.env.PORTICO_E2E_PASSWORD ?? 'end2end password 2026';
+
+/// Signs in with the form and lands, hydrated, on `next`.
+export async function signIn(page: Page, login: string, next = '/') {
+  await page.goto(`/sign-in?next=${encodeURIComponent(next)}`);
+  await page.getByLabel('Username or email').fill(login);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await expect(page).toHaveURL(next);
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+}
 
 /// Opens a page and waits until the wasm app has hydrated it.
 export async function openHydrated(page: Page, url: string) {

@@ -35,7 +35,7 @@ variables, then by flags. Example portico.toml:
   [catalog]
   allowed_hosts = [\"git.example.com\", \"*.corp.example\"]  # for url and git locations
   refresh_interval_secs = 300
-  max_file_kib = 65536
+  max_file_kib = 131072       # largest descriptor file (128 MiB)
   fetch_timeout_secs = 30
   [[catalog.locations]]
   type = \"file\"               # file (path or glob), url, or git (REPO#BRANCH:PATH)

@@ -387,7 +387,7 @@ fn merge_catalog(file: CatalogSection, args: &ServeArgs) -> Result<CatalogConfig
         locations,
         allowed_hosts: file.allowed_hosts.unwrap_or_default(),
         refresh_interval_secs: at_least_one(file.refresh_interval_secs, "refresh_interval_secs", 300)?,
-        max_file_kib: at_least_one(file.max_file_kib, "max_file_kib", 64 * 1024)?,
+        max_file_kib: at_least_one(file.max_file_kib, "max_file_kib", 128 * 1024)?,
         fetch_timeout_secs: at_least_one(file.fetch_timeout_secs, "fetch_timeout_secs", 30)?,
     })
 }

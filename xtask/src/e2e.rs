@@ -247,6 +247,15 @@ fn start_suite_servers(binary: &Path, db: Db) -> Result<(Portico, Child), String
             return Err(err);
         }
     };
+    // The demo catalog is read in the background after start-up.
+    let loading = Instant::now();
+    while !matches!(http::get(portico.addr, "/api/catalog/entities/by-name/component/default/checkout-service"), Some((200, _))) {
+        if loading.elapsed() > Duration::from_secs(60) {
+            let _ = provider.kill();
+            return Err(format!("the demo catalog did not load; log: {}", portico.log.display()));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
     for (name, email, role) in E2E_USERS {
         let mut args = vec!["user", "add", name, "--email", email];
         if !role.is_empty() {

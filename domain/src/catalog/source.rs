@@ -22,7 +22,7 @@ pub struct ReadPolicy {
 
 impl Default for ReadPolicy {
     fn default() -> Self {
-        Self { allowed_hosts: Vec::new(), max_file_bytes: 64 * 1024 * 1024, timeout: Duration::from_secs(30) }
+        Self { allowed_hosts: Vec::new(), max_file_bytes: 128 * 1024 * 1024, timeout: Duration::from_secs(30) }
     }
 }
 
