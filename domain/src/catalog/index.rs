@@ -104,6 +104,11 @@ impl Interner {
     }
 }
 
+/// Relations from one source: (relation type, target ref) → how many entities declare it.
+type Edges = BTreeMap<(&'static str, Arc<str>), u32>;
+/// Cached orderings: field → (index generation, entity ids in order).
+type OrderCache = Mutex<HashMap<String, (u64, Arc<Vec<u32>>)>>;
+
 /// The index itself; [`super::Catalog`] keeps it behind a lock.
 #[derive(Default)]
 pub struct Index {
@@ -121,9 +126,9 @@ pub struct Index {
     /// key → its values, with the first original spelling of each.
     values_of_key: HashMap<u32, HashMap<u32, u32>>,
     /// source ref → (relation type, target ref) → how many entities declare it.
-    relations: HashMap<Arc<str>, BTreeMap<(&'static str, Arc<str>), u32>>,
+    relations: HashMap<Arc<str>, Edges>,
     generation: u64,
-    orders: Mutex<HashMap<String, (u64, Arc<Vec<u32>>)>>,
+    orders: OrderCache,
 }
 
 impl std::fmt::Debug for Index {

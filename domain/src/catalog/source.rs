@@ -85,10 +85,8 @@ impl Place {
                 let mut parts: Vec<String> = Vec::new();
                 for component in base.join(relative.trim_start_matches('/')).components() {
                     match component {
-                        Component::ParentDir => {
-                            if parts.pop().is_none() {
-                                return Err(format!("\"{relative}\" points outside the repository"));
-                            }
+                        Component::ParentDir if parts.pop().is_none() => {
+                            return Err(format!("\"{relative}\" points outside the repository"));
                         }
                         Component::Normal(part) => parts.push(part.to_string_lossy().into_owned()),
                         _ => {}

@@ -315,7 +315,7 @@ async fn query_locations(
                 .and_then(|bytes| serde_json::from_slice(&bytes).ok())
                 .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "Malformed cursor"))?;
             (
-                state.get("query").cloned(),
+                state.get("query").filter(|query| !query.is_null()).cloned(),
                 state.get("offset").and_then(Value::as_u64).unwrap_or(0) as usize,
                 state.get("limit").and_then(Value::as_u64).unwrap_or(20) as usize,
             )

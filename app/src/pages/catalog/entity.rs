@@ -13,13 +13,13 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use model::catalog::view::{EntityLink, EntityPage, RefLink};
-use model::catalog::EntityRef;
 
 #[server(prefix = "/api/fn", endpoint = "catalog/entity")]
 pub async fn load_entity(kind: String, namespace: String, name: String) -> Result<EntityPage, AppError> {
     use crate::auth::server;
     use domain::catalog::actions::Caller;
     use domain::identity::access::{Action, Resource};
+    use model::catalog::EntityRef;
     let principal = server::authorize(Action::Read, &Resource::Portal)?;
     let viewer = server::catalog_viewer().await?;
     let catalog = server::catalog()?;
@@ -86,6 +86,13 @@ pub fn EntityPage() -> impl IntoView {
         },
         |(kind, namespace, name, _)| load_entity(kind, namespace, name),
     );
+    // Here, not in the actions: they are rebuilt when the page reloads after a refresh.
+    let toasts = crate::ui::use_toasts();
+    Effect::new(move |_| match refresh.value().get() {
+        Some(Ok(())) => toasts.show(Tone::Success, "Refreshed from its source".to_owned()),
+        Some(Err(error)) => toasts.show(Tone::Danger, error.message()),
+        None => {}
+    });
     view! {
         <Transition fallback=|| {
             view! { <p class="muted">"Loading…"</p> }
@@ -96,11 +103,7 @@ pub fn EntityPage() -> impl IntoView {
                     Err(AppError::NotFound(message)) => {
                         view! {
                             <Title text="Not found" />
-                            <EmptyState
-                                icon=icons::search
-                                title="No such entity"
-                                description=message
-                            >
+                            <EmptyState icon=icons::search title="No such entity" description=message>
                                 <a class="btn btn-secondary" href="/catalog">
                                     "Back to the catalog"
                                 </a>
@@ -141,8 +144,7 @@ fn Entity(page: EntityPage, refresh: ServerAction<RefreshEntity>) -> impl IntoVi
         <div class="entity-header">
             <div class="entity-heading">
                 <p class="eyebrow">
-                    {page.kind.clone()}
-                    {page.spec_type.clone().map(|spec_type| format!(" · {spec_type}"))}
+                    {page.kind.clone()} {page.spec_type.clone().map(|spec_type| format!(" · {spec_type}"))}
                     {namespace_note.map(|namespace| format!(" · {namespace}"))}
                 </p>
                 <h1 class="h1">{heading.clone()}</h1>
@@ -212,9 +214,7 @@ fn Entity(page: EntityPage, refresh: ServerAction<RefreshEntity>) -> impl IntoVi
                                     <a href=format!("mailto:{email}")>{email.clone()}</a>
                                 </dd>
                             }
-                        })}
-                    <dt>"Reference"</dt>
-                    <dd>
+                        })} <dt>"Reference"</dt> <dd>
                         <code>{page.entity_ref.clone()}</code>
                     </dd>
                 </dl>
@@ -255,7 +255,9 @@ fn Entity(page: EntityPage, refresh: ServerAction<RefreshEntity>) -> impl IntoVi
                                                 {group
                                                     .targets
                                                     .iter()
-                                                    .map(|target| view! { <li>{ref_view(target.clone(), "component")}</li> })
+                                                    .map(|target| {
+                                                        view! { <li>{ref_view(target.clone(), "component")}</li> }
+                                                    })
                                                     .collect_view()}
                                             </ul>
                                         </div>
@@ -354,7 +356,11 @@ fn OwnedList(rows: Vec<model::catalog::view::EntityRow>) -> impl IntoView {
                         <li>
                             <a href=entity_href(&row.entity_ref)>{label}</a>
                             <span class="muted">
-                                {format!(" {}{}", row.kind, row.spec_type.map(|t| format!(" · {t}")).unwrap_or_default())}
+                                {format!(
+                                    " {}{}",
+                                    row.kind,
+                                    row.spec_type.map(|t| format!(" · {t}")).unwrap_or_default(),
+                                )}
                             </span>
                         </li>
                     }
@@ -382,11 +388,6 @@ fn EntityActions(page: EntityPage, refresh: ServerAction<RefreshEntity>) -> impl
         Some(Err(error)) => toasts.show(Tone::Danger, error.message()),
         None => {}
     });
-    Effect::new(move |_| match refresh.value().get() {
-        Some(Ok(())) => toasts.show(Tone::Success, "Refreshed from its source".to_owned()),
-        Some(Err(error)) => toasts.show(Tone::Danger, error.message()),
-        None => {}
-    });
     let star_ref = entity_ref.clone();
     let refresh_ref = entity_ref.clone();
     let unregister_ref = entity_ref.clone();
@@ -402,10 +403,15 @@ fn EntityActions(page: EntityPage, refresh: ServerAction<RefreshEntity>) -> impl
                             class="btn btn-secondary"
                             aria-pressed=move || if starred.get() { "true" } else { "false" }
                             on:click=move |_| {
-                                star.dispatch(StarEntity { entity_ref: star_ref.clone(), star: !starred.get() });
+                                star.dispatch(StarEntity {
+                                    entity_ref: star_ref.clone(),
+                                    star: !starred.get(),
+                                });
                             }
                         >
-                            <span class=move || if starred.get() { "star star-on" } else { "star" }>{icons::star()}</span>
+                            <span class=move || {
+                                if starred.get() { "star star-on" } else { "star" }
+                            }>{icons::star()}</span>
                             {move || if starred.get() { "Starred" } else { "Star" }}
                         </button>
                     }
@@ -420,7 +426,10 @@ fn EntityActions(page: EntityPage, refresh: ServerAction<RefreshEntity>) -> impl
                             class="btn btn-secondary"
                             disabled=move || refresh.pending().get()
                             on:click=move |_| {
-                                refresh.dispatch(RefreshEntity { entity_ref: refresh_ref.clone() });
+                                refresh
+                                    .dispatch(RefreshEntity {
+                                        entity_ref: refresh_ref.clone(),
+                                    });
                             }
                         >
                             {icons::refresh()}
@@ -431,8 +440,7 @@ fn EntityActions(page: EntityPage, refresh: ServerAction<RefreshEntity>) -> impl
                             "Unregister"
                         </button>
                     }
-                })}
-            <Dialog open=confirm title="Unregister this entity?">
+                })} <Dialog open=confirm title="Unregister this entity?">
                 <p>
                     "It disappears from the catalog until its file is read again. To remove it for good, delete it from its file or remove its location."
                 </p>
@@ -446,7 +454,10 @@ fn EntityActions(page: EntityPage, refresh: ServerAction<RefreshEntity>) -> impl
                         on:click={
                             let unregister_ref = unregister_ref.clone();
                             move |_| {
-                                unregister.dispatch(UnregisterEntity { entity_ref: unregister_ref.clone() });
+                                unregister
+                                    .dispatch(UnregisterEntity {
+                                        entity_ref: unregister_ref.clone(),
+                                    });
                                 confirm.set(false);
                             }
                         }

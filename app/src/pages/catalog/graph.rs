@@ -135,7 +135,7 @@ pub fn RelationGraph(#[prop(into)] center: String, groups: Vec<RelationGroup>) -
             <svg
                 class="graph-canvas"
                 viewBox=format!("0 0 {WIDTH} {HEIGHT}")
-                role="img"
+                role="group"
                 aria-label=format!("{center} and {total} related entities")
             >
                 {edges}

@@ -127,8 +127,17 @@ fn Health(health: CatalogHealth, refresh: ServerAction<RefreshLocation>) -> impl
                                         {format!(
                                             "{} entities · {} · last read {}",
                                             location.entity_count,
-                                            if location.origin == "config" { "from the configuration" } else { "registered" },
-                                            location.refreshed_at.as_deref().and_then(|at| at.get(..19)).unwrap_or("never").replace('T', " "),
+                                            if location.origin == "config" {
+                                                "from the configuration"
+                                            } else {
+                                                "registered"
+                                            },
+                                            location
+                                                .refreshed_at
+                                                .as_deref()
+                                                .and_then(|at| at.get(..19))
+                                                .unwrap_or("never")
+                                                .replace('T', " "),
                                         )}
                                     </p>
                                 </div>

@@ -71,7 +71,9 @@ fn yaml_line(line: &str, tokens: &mut Vec<Token>) {
     let indent = &line[..line.len() - trimmed.len()];
     push(tokens, None, indent);
     if trimmed.starts_with('#') {
-        push(tokens, Some("tok-comment"), trimmed);
+        let (comment, newline) = trimmed.strip_suffix('\n').map_or((trimmed, ""), |comment| (comment, "\n"));
+        push(tokens, Some("tok-comment"), comment);
+        push(tokens, None, newline);
         return;
     }
     let mut rest = trimmed;

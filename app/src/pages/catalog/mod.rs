@@ -251,11 +251,7 @@ fn FacetList(facet: Facet, params: ParamsMap) -> impl IntoView {
                     .values
                     .into_iter()
                     .map(|value| {
-                        let shown = if key == "owner" {
-                            short_ref(&value.value, "group")
-                        } else {
-                            value.value.clone()
-                        };
+                        let shown = if key == "owner" { short_ref(&value.value, "group") } else { value.value.clone() };
                         let href = toggled(&params, &key, &value.value);
                         view! {
                             <li>

@@ -192,10 +192,7 @@ fn Preview(result: LocationPreview, register: ServerAction<RegisterLocation>) ->
     let count = result.entities.len();
     let (kind, target) = (result.kind.clone(), result.target.clone());
     view! {
-        <Card
-            title="What would be imported"
-            description=format!("{count} entities from {}", result.target)
-        >
+        <Card title="What would be imported" description=format!("{count} entities from {}", result.target)>
             <Problems problems=result.problems.clone() />
             <EntityList entities=result.entities.clone() linked=false />
             {if result.registered {
