@@ -101,7 +101,7 @@ test('queryEntities: totals, cursors both ways, full text, predicates', async ()
   const back = await client.queryEntities({ cursor: second.pageInfo.prevCursor, limit: 5 }, auth);
   assert.deepEqual(names(back.items), names(first.items));
   const text = await client.queryEntities({ fullTextFilter: { term: 'PAYMENTS', fields: ['metadata.name'] } }, auth);
-  assert.deepEqual(names(text.items).sort(), ['payments', 'payments-api', 'payments-db', 'payments-domain', 'payments-gateway']);
+  assert.deepEqual(names(text.items).sort(), ['payments', 'payments-api', 'payments-db', 'payments-domain', 'payments-gateway', 'team-payments']);
   const predicate = await client.queryEntities(
     { query: { kind: 'Component', 'spec.lifecycle': { $in: ['experimental', 'deprecated'] } }, orderFields: { field: 'metadata.name', order: 'desc' }, limit: 1 },
     auth,

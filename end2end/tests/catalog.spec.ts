@@ -58,7 +58,7 @@ test('an entity page shows owner, system, domain, links, relations and where it 
   await expect(page.getByRole('link', { name: 'Payments', exact: true }).first()).toHaveAttribute('href', '/catalog/default/group/team-payments');
   await expect(page.locator('.facts').first()).toContainText('Domain');
   await expect(page.getByRole('link', { name: /On-call/ })).toHaveAttribute('href', /pagerduty/);
-  await expect(page.getByText(/catalog\/services\/components\.yaml/)).toBeVisible();
+  await expect(page.locator('dd', { hasText: /catalog\/services\/components\.yaml/ })).toBeVisible();
   // The graph: a node per related entity, each a link; the legend hides a type.
   const graph = page.locator('.graph');
   await expect(graph.locator('a.graph-node')).not.toHaveCount(0);

@@ -114,6 +114,7 @@ test('everything in the shell works from the keyboard alone', async ({ page }) =
 
 for (const theme of ['light', 'dark'] as const) {
   test(`every page passes the accessibility scan in the ${theme} theme, with screenshots @responsive`, async ({ page }, testInfo) => {
+    test.setTimeout(180_000);
     await page.emulateMedia({ colorScheme: theme });
     for (const entry of pages) {
       await openHydrated(page, entry.path);
