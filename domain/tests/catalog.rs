@@ -41,10 +41,8 @@ fn component(name: &str, owner: &str) -> String {
 const TEAM: &str =
     "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-a\nspec:\n  type: team\n  children: []\n";
 
-fn entity(catalog: &Catalog, entity_ref: &str) -> Option<Value> {
-    let index = catalog.index();
-    let id = index.id_by_ref(entity_ref)?;
-    serde_json::from_str(&index.render(id)?).ok()
+async fn entity(catalog: &Catalog, db: &Database, entity_ref: &str) -> Option<Value> {
+    catalog.entity_value(db, entity_ref).await.unwrap()
 }
 
 fn count(catalog: &Catalog) -> u64 {
@@ -62,16 +60,16 @@ async fn a_file_location_loads_valid_documents_and_names_each_problem(test_db: T
     assert_eq!(registered.location.target, file.display().to_string(), "relative targets are stored absolute");
     // The generated Location entity, checkout and team-a; `broken` is refused.
     assert_eq!(count(&catalog), 3);
-    let checkout = entity(&catalog, "component:default/checkout").unwrap();
+    let checkout = entity(&catalog, &db, "component:default/checkout").await.unwrap();
     assert_eq!(checkout["metadata"]["namespace"], "default");
     assert_eq!(
         checkout["metadata"]["annotations"]["backstage.io/managed-by-location"],
         format!("file:{}", file.display())
     );
     assert_eq!(checkout["relations"], serde_json::json!([{"type": "ownedBy", "targetRef": "group:default/team-a"}]));
-    let team = entity(&catalog, "group:default/team-a").unwrap();
+    let team = entity(&catalog, &db, "group:default/team-a").await.unwrap();
     assert_eq!(team["relations"], serde_json::json!([{"type": "ownerOf", "targetRef": "component:default/checkout"}]));
-    assert!(entity(&catalog, "component:default/broken").is_none());
+    assert!(entity(&catalog, &db, "component:default/broken").await.is_none());
     let problem = &registered.problems[0];
     assert_eq!(registered.problems.len(), 1, "{:?}", registered.problems);
     assert_eq!(problem.source, format!("file:{}", file.display()));
@@ -104,7 +102,7 @@ async fn the_last_good_version_stays_when_a_file_turns_bad(test_db: TestDatabase
     let invalid = component("checkout", "team-a").replace("  lifecycle: production\n", "");
     write(&file, &format!("{invalid}---\n{TEAM}"));
     catalog.refresh_location(&db, &location.id).await.unwrap();
-    let checkout = entity(&catalog, "component:default/checkout").unwrap();
+    let checkout = entity(&catalog, &db, "component:default/checkout").await.unwrap();
     assert_eq!(checkout["spec"]["lifecycle"], "production", "the last good version is kept");
     let status = &checkout["status"]["items"][0];
     assert_eq!(status["level"], "error");
@@ -115,15 +113,15 @@ async fn the_last_good_version_stays_when_a_file_turns_bad(test_db: TestDatabase
     write(&file, &component("checkout", "team-b"));
     let summary = catalog.refresh_location(&db, &location.id).await.unwrap();
     assert_eq!(summary.removed, 1);
-    let checkout = entity(&catalog, "component:default/checkout").unwrap();
+    let checkout = entity(&catalog, &db, "component:default/checkout").await.unwrap();
     assert!(checkout.get("status").is_none());
     assert_eq!(checkout["spec"]["owner"], "team-b");
-    assert!(entity(&catalog, "group:default/team-a").is_none());
+    assert!(entity(&catalog, &db, "group:default/team-a").await.is_none());
 
     // A fresh replica builds the same index from the database.
     let replica = self::catalog(dir.path());
     assert_eq!(replica.load(&db).await.unwrap(), 2);
-    assert_eq!(entity(&replica, "component:default/checkout").unwrap()["spec"]["owner"], "team-b");
+    assert_eq!(entity(&replica, &db, "component:default/checkout").await.unwrap()["spec"]["owner"], "team-b");
 
     // Removing the location removes what it brought.
     catalog.delete_location(&db, &location.id).await.unwrap();
@@ -140,7 +138,7 @@ async fn the_first_location_keeps_an_entity_two_locations_claim(test_db: TestDat
     let catalog = catalog(dir.path());
     catalog.register(&db, "file", "a.yaml", Origin::Api, None).await.unwrap();
     let second = catalog.register(&db, "file", "b.yaml", Origin::Api, None).await.unwrap();
-    assert_eq!(entity(&catalog, "component:default/checkout").unwrap()["spec"]["owner"], "team-a");
+    assert_eq!(entity(&catalog, &db, "component:default/checkout").await.unwrap()["spec"]["owner"], "team-a");
     assert!(second.problems[0].message.contains("the first location keeps it"), "{:?}", second.problems);
     let again = catalog.register(&db, "file", "a.yaml", Origin::Api, None).await;
     assert!(matches!(again, Err(DomainError::Conflict(_))), "{again:?}");
@@ -180,9 +178,9 @@ async fn globs_location_entities_and_substitutions(test_db: TestDatabase) {
         "component:default/payments",
         "api:default/orders",
     ] {
-        assert!(entity(&catalog, entity_ref).is_some(), "{entity_ref} missing");
+        assert!(entity(&catalog, &db, entity_ref).await.is_some(), "{entity_ref} missing");
     }
-    let api = entity(&catalog, "api:default/orders").unwrap();
+    let api = entity(&catalog, &db, "api:default/orders").await.unwrap();
     assert_eq!(api["metadata"]["description"], "Orders, as an API.");
     assert_eq!(api["metadata"]["labels"]["tier"], "one");
     assert!(api["spec"]["definition"].as_str().unwrap().contains("/orders/{id}"));
@@ -231,7 +229,7 @@ async fn url_locations_obey_the_allowed_hosts_and_size_limit(test_db: TestDataba
     let url = format!("http://127.0.0.1:{}/catalog-info.yaml", addr.port());
     let registered = catalog.register(&db, "url", &url, Origin::Api, None).await.unwrap();
     assert!(registered.problems.is_empty(), "{:?}", registered.problems);
-    let team = entity(&catalog, "group:default/web-team").unwrap();
+    let team = entity(&catalog, &db, "group:default/web-team").await.unwrap();
     assert_eq!(team["metadata"]["annotations"]["backstage.io/managed-by-location"], format!("url:{url}"));
 
     let refused = catalog.register(&db, "url", "http://169.254.169.254/latest/meta-data", Origin::Api, None).await;
@@ -289,7 +287,7 @@ async fn git_locations_read_committed_files_from_a_branch(test_db: TestDatabase)
     let remote = format!("file://{}#{branch}:services/*/catalog-info.yaml", repo_path.display());
     let registered = catalog.register(&db, "git", &remote, Origin::Api, None).await.unwrap();
     assert!(registered.problems.is_empty(), "{:?}", registered.problems);
-    let checkout = entity(&catalog, "component:default/checkout").unwrap();
+    let checkout = entity(&catalog, &db, "component:default/checkout").await.unwrap();
     assert_eq!(checkout["spec"]["owner"], "team-a");
     assert!(checkout["metadata"]["annotations"]["backstage.io/managed-by-location"]
         .as_str()
@@ -299,7 +297,7 @@ async fn git_locations_read_committed_files_from_a_branch(test_db: TestDatabase)
     // A new commit shows after a refresh.
     commit_files(&repo, &[("services/checkout/catalog-info.yaml", &component("checkout", "team-b"))], "second");
     catalog.refresh_location(&db, &registered.location.id).await.unwrap();
-    assert_eq!(entity(&catalog, "component:default/checkout").unwrap()["spec"]["owner"], "team-b");
+    assert_eq!(entity(&catalog, &db, "component:default/checkout").await.unwrap()["spec"]["owner"], "team-b");
 
     // A path outside the repository and a missing branch are clear errors.
     let missing = catalog.preview(&db, "git", &format!("{}#nope:team.yaml", repo_path.display())).await.unwrap();
@@ -321,7 +319,7 @@ async fn a_second_replica_follows_the_change_log(test_db: TestDatabase) {
     follower.follow_changes(&db).await.unwrap();
     assert_eq!(count(&follower), 3);
     assert_eq!(
-        entity(&follower, "group:default/team-a").unwrap()["relations"],
+        entity(&follower, &db, "group:default/team-a").await.unwrap()["relations"],
         serde_json::json!([{"type": "ownerOf", "targetRef": "component:default/checkout"}])
     );
     // The writer does not re-read its own changes.
@@ -363,6 +361,8 @@ async fn the_demo_catalog_loads_cleanly_with_every_kind_and_relation(test_db: Te
     let catalog = catalog(&root);
     let registered = catalog.register(&db, "file", "catalog/all.yaml", Origin::Config, None).await.unwrap();
     assert!(registered.problems.is_empty(), "{:#?}", registered.problems);
+    let api = entity(&catalog, &db, "api:default/payments-api").await.unwrap();
+    assert!(api["spec"]["definition"].as_str().unwrap().contains("/payments/{id}/refunds"));
     let index = catalog.index();
     for kind in ["Component", "API", "Resource", "System", "Domain", "Group", "User", "Location", "Template"] {
         let filter = domain::catalog::query::parse_filter(&[("filter".to_owned(), format!("kind={kind}"))]).unwrap();
@@ -374,8 +374,6 @@ async fn the_demo_catalog_loads_cleanly_with_every_kind_and_relation(test_db: Te
         assert!(!index.matching(&filter).is_empty(), "no {relation} relation in the demo catalog");
     }
     assert!(index.dangling_relations().is_empty(), "{:?}", index.dangling_relations());
-    let api = entity(&catalog, "api:default/payments-api").unwrap();
-    assert!(api["spec"]["definition"].as_str().unwrap().contains("/payments/{id}/refunds"));
 }
 on_both_databases!(demo_catalog, the_demo_catalog_loads_cleanly_with_every_kind_and_relation);
 
@@ -405,10 +403,9 @@ async fn backstage_examples_load_as_backstage_loads_them(test_db: TestDatabase) 
         assert!(problem.message.contains("host github.com is not in the allowed hosts"), "{problem:?}");
         assert!(problem.line.is_some() && problem.document == Some(1), "{problem:?}");
     }
-    let index = catalog.index();
     let count = |kind: &str| {
         let filter = domain::catalog::query::parse_filter(&[("filter".to_owned(), format!("kind={kind}"))]).unwrap();
-        index.matching(&filter).len()
+        catalog.index().matching(&filter).len()
     };
     assert_eq!(
         [
@@ -423,8 +420,7 @@ async fn backstage_examples_load_as_backstage_loads_them(test_db: TestDatabase) 
         ],
         [13, 4, 1, 3, 2, 8, 16, 5]
     );
-    drop(index);
-    let team_a = entity(&catalog, "group:default/team-a").unwrap();
+    let team_a = entity(&catalog, &db, "group:default/team-a").await.unwrap();
     let relations = team_a["relations"].as_array().unwrap();
     assert!(relations.iter().any(|r| r["type"] == "childOf"), "{relations:?}");
     assert!(relations.iter().any(|r| r["type"] == "hasMember"), "{relations:?}");

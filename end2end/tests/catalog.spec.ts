@@ -68,7 +68,9 @@ test('an entity page shows owner, system, domain, links, relations and where it 
   await expect(graph.locator('a.graph-node[style*="hidden"]')).not.toHaveCount(0);
   await toggle.click();
   await expect(toggle).toHaveAttribute('aria-pressed', 'true');
-  await graph.locator('a.graph-node', { hasText: 'Payments API' }).click();
+  // Graph nodes are links, reachable and followed with the keyboard.
+  await graph.getByRole('link', { name: 'Payments API' }).focus();
+  await page.keyboard.press('Enter');
   await expect(page).toHaveURL('/catalog/default/api/payments-api');
   await expect(page.getByRole('heading', { name: /Definition/ })).toBeVisible();
   await expect(page.locator('.code-block .tok-key').first()).toBeVisible();

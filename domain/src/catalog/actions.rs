@@ -57,7 +57,7 @@ impl Catalog {
                 let existing =
                     self.location_by_target(db, kind, target).await?.ok_or(DomainError::Conflict(message))?;
                 self.refresh_location(db, &existing.id).await?;
-                let entities = self.entities_of_location(&existing.id);
+                let entities = self.entities_of_location(db, &existing.id).await?;
                 let problems = self.location_health(db, &existing.id).await?.problems;
                 Ok(Registered { location: existing, entities, problems, exists: true })
             }
@@ -118,7 +118,7 @@ impl Catalog {
         self.authorize_change(caller, entity_ref)?;
         let uid = {
             let index = self.index();
-            index.id_by_ref(entity_ref).and_then(|id| index.uid_of(id).map(str::to_owned))
+            index.id_by_ref(entity_ref).and_then(|id| index.uid_of(id)).map(super::index::uid_text)
         };
         let uid = uid.ok_or_else(|| DomainError::NotFound(format!("Entity {entity_ref}")))?;
         self.delete_entity(db, &uid).await?;

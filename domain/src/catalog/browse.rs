@@ -2,7 +2,10 @@
 //! with facet counts (each facet counted under every *other* filter, so the
 //! alternatives stay visible), and everything on one entity's page.
 
-use super::index::{Condition, Direction, EntityFilter, Index, Order};
+use super::index::{assemble, Condition, Direction, EntityFilter, Extras, Index, Order};
+use super::Catalog;
+use crate::database::Database;
+use crate::error::Result;
 use model::catalog::view::{
     BrowsePage, BrowseQuery, EntityLink, EntityPage, EntityRow, Facet, FacetValue, RefLink, RelationGroup, FACETS,
     PAGE_SIZE, SORT_COLUMNS,
@@ -10,7 +13,8 @@ use model::catalog::view::{
 use model::catalog::{EntityRef, LocationProblem};
 use roaring::RoaringBitmap;
 use serde_json::Value;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 /// Fields the catalog's text filter looks in.
 const TEXT_FIELDS: &[&str] =
@@ -29,7 +33,22 @@ pub struct Viewer {
 }
 
 /// One page of the catalog table for `query`.
-pub fn browse(index: &Index, query: &BrowseQuery, viewer: &Viewer) -> BrowsePage {
+pub async fn browse(catalog: &Catalog, db: &Database, query: &BrowseQuery, viewer: &Viewer) -> Result<BrowsePage> {
+    let (page, extras) = {
+        let index = catalog.index();
+        plan_browse(&index, query, viewer)
+    };
+    let bodies = catalog.bodies(db, &extras.iter().map(|e| e.uid).collect::<Vec<_>>()).await?;
+    let rows = extras.iter().filter_map(|e| row_from(&entity_of(&bodies, e)?)).collect();
+    Ok(BrowsePage { rows, ..page })
+}
+
+fn entity_of(bodies: &HashMap<u128, Arc<str>>, extras: &Extras) -> Option<Value> {
+    serde_json::from_str(&assemble(bodies.get(&extras.uid)?, extras)).ok()
+}
+
+/// Everything of the page but its rows' contents, which come from the bodies.
+fn plan_browse(index: &Index, query: &BrowseQuery, viewer: &Viewer) -> (BrowsePage, Vec<Extras>) {
     let base = base_set(index, query, viewer);
     let facet_sets: Vec<RoaringBitmap> = FACETS
         .iter()
@@ -75,17 +94,14 @@ pub fn browse(index: &Index, query: &BrowseQuery, viewer: &Viewer) -> BrowsePage
             Facet { key: (*key).to_owned(), label: (*label).to_owned(), values }
         })
         .collect();
-    let order = SORT_COLUMNS.iter().find(|(key, _, _)| *key == query.sort).map(|(_, _, field)| Order {
-        field: (*field).to_owned(),
-        direction: if query.descending { Direction::Desc } else { Direction::Asc },
-    });
-    let order = order.or(Some(Order { field: "metadata.name".to_owned(), direction: Direction::Asc }));
-    let ordered = index.ordered(order.as_ref());
-    let page = query.page.max(1);
-    let skip = (page - 1) * PAGE_SIZE;
+    let field =
+        SORT_COLUMNS.iter().find(|(key, _, _)| *key == query.sort).map_or("metadata.name", |(_, _, field)| field);
+    let order =
+        Order { field: field.to_owned(), direction: if query.descending { Direction::Desc } else { Direction::Asc } };
+    let (ordered, nulls_from) = index.ordered(Some(&order));
+    let skip = (query.page.max(1) - 1) * PAGE_SIZE;
     let ids: Vec<u32> = if query.descending {
-        let nulls_from = index.nulls_from(order.as_ref()).min(ordered.len());
-        let (valued, nulls) = ordered.split_at(nulls_from);
+        let (valued, nulls) = ordered.split_at(nulls_from.min(ordered.len()));
         valued
             .iter()
             .rev()
@@ -98,18 +114,19 @@ pub fn browse(index: &Index, query: &BrowseQuery, viewer: &Viewer) -> BrowsePage
     } else {
         ordered.iter().copied().filter(|id| matches.contains(*id)).skip(skip).take(PAGE_SIZE).collect()
     };
-    BrowsePage {
-        rows: ids.into_iter().filter_map(|id| row(index, id)).collect(),
+    let page = BrowsePage {
+        rows: Vec::new(),
         total: matches.len(),
         facets,
         can_filter_mine: viewer.claims.is_some(),
         can_star: viewer.starred.is_some(),
-    }
+    };
+    (page, ids.into_iter().filter_map(|id| index.extras(id)).collect())
 }
 
 /// Everything but the facet selections: text, "mine" and "starred".
 fn base_set(index: &Index, query: &BrowseQuery, viewer: &Viewer) -> RoaringBitmap {
-    let mut set = index.matching(&EntityFilter::default());
+    let mut set = index.all();
     let text = query.text.trim();
     if !text.is_empty() {
         let fields: Vec<String> = TEXT_FIELDS.iter().map(|field| (*field).to_owned()).collect();
@@ -149,10 +166,6 @@ fn selection(index: &Index, query: &BrowseQuery, facet: &str) -> Option<RoaringB
     Some(index.matching(&any_of(search_key, &values)))
 }
 
-fn entity_json(index: &Index, id: u32) -> Option<Value> {
-    serde_json::from_str(&index.render(id)?).ok()
-}
-
 fn text(value: &Value, pointer: &str) -> Option<String> {
     value.pointer(pointer).and_then(Value::as_str).map(str::to_owned)
 }
@@ -182,10 +195,6 @@ fn row_from(entity: &Value) -> Option<EntityRow> {
     })
 }
 
-fn row(index: &Index, id: u32) -> Option<EntityRow> {
-    row_from(&entity_json(index, id)?)
-}
-
 fn relation_targets(entity: &Value, relation: &str) -> Vec<String> {
     entity
         .get("relations")
@@ -197,19 +206,22 @@ fn relation_targets(entity: &Value, relation: &str) -> Vec<String> {
         .collect()
 }
 
-/// A reference as a link: its parts, its title, and whether it exists.
-pub fn ref_link(index: &Index, entity_ref: &str) -> RefLink {
+/// A reference as a link: its parts, its title (from `titles`), and whether it exists.
+fn ref_link(entity_ref: &str, titles: &HashMap<String, Option<String>>) -> RefLink {
     let parsed = EntityRef::parse(entity_ref, Some("component"), None)
         .unwrap_or_else(|_| EntityRef::new("component", "default", entity_ref));
-    let found = index.id_by_ref(entity_ref).and_then(|id| entity_json(index, id));
     RefLink {
         entity_ref: entity_ref.to_owned(),
         kind: parsed.kind.to_lowercase(),
         namespace: parsed.namespace,
-        name: found.as_ref().and_then(|e| text(e, "/metadata/name")).unwrap_or(parsed.name),
-        title: found.as_ref().and_then(|e| text(e, "/metadata/title").or_else(|| text(e, "/spec/profile/displayName"))),
-        exists: found.is_some(),
+        name: parsed.name,
+        title: titles.get(entity_ref).cloned().flatten(),
+        exists: titles.contains_key(entity_ref),
     }
+}
+
+fn title_of(entity: &Value) -> Option<String> {
+    text(entity, "/metadata/title").or_else(|| text(entity, "/spec/profile/displayName"))
 }
 
 /// How each relation type reads on the page, in display order.
@@ -236,16 +248,82 @@ pub fn relation_label(relation: &str) -> &str {
     RELATION_LABELS.iter().find(|(kind, _)| *kind == relation).map_or(relation, |(_, label)| label)
 }
 
-/// Everything on an entity's page, or None when it does not exist.
-pub fn entity_page(index: &Index, entity_ref: &str, viewer: &Viewer) -> Option<EntityPage> {
+/// What the entity page needs from the index, gathered under its lock.
+struct PagePlan {
+    extras: Extras,
+    provenance: super::index::Provenance,
+    /// Every reference shown on the page that exists, with its extras (for titles).
+    known: Vec<(String, Extras)>,
+    /// The domain of the entity's system.
+    system_domain: Option<String>,
+    owned: Vec<Extras>,
+}
+
+fn plan_entity_page(index: &Index, entity_ref: &str) -> Option<PagePlan> {
     let id = index.id_by_ref(entity_ref)?;
-    let entity = entity_json(index, id)?;
+    let extras = index.extras(id)?;
     let provenance = index.provenance(id)?;
+    let relations = index.relations_of(entity_ref);
+    let system_domain = relations
+        .iter()
+        .find(|(kind, target)| *kind == "partOf" && target.starts_with("system:"))
+        .and_then(|(_, system)| {
+            index
+                .relations_of(system)
+                .into_iter()
+                .find(|(kind, target)| *kind == "partOf" && target.starts_with("domain:"))
+                .map(|(_, domain)| domain)
+        });
+    let mut known: Vec<(String, Extras)> = Vec::new();
+    for target in relations.iter().map(|(_, target)| target.clone()).chain(system_domain.clone()) {
+        if let Some(target_extras) = index.id_by_ref(&target).and_then(|id| index.extras(id)) {
+            known.push((target, target_extras));
+        }
+    }
+    let kind = entity_ref.split(':').next().unwrap_or_default();
+    let owned = owned_ids(index, kind, entity_ref).into_iter().filter_map(|id| index.extras(id)).collect();
+    Some(PagePlan { extras, provenance, known, system_domain, owned })
+}
+
+/// Everything on an entity's page, or None when it does not exist.
+pub async fn entity_page(
+    catalog: &Catalog,
+    db: &Database,
+    entity_ref: &str,
+    viewer: &Viewer,
+) -> Result<Option<EntityPage>> {
+    let plan = {
+        let index = catalog.index();
+        plan_entity_page(&index, entity_ref)
+    };
+    let Some(plan) = plan else { return Ok(None) };
+    let mut uids: Vec<u128> = vec![plan.extras.uid];
+    uids.extend(plan.known.iter().map(|(_, extras)| extras.uid));
+    uids.extend(plan.owned.iter().map(|extras| extras.uid));
+    let bodies = catalog.bodies(db, &uids).await?;
+    let Some(entity) = entity_of(&bodies, &plan.extras) else { return Ok(None) };
+    let titles: HashMap<String, Option<String>> = plan
+        .known
+        .iter()
+        .map(|(reference, extras)| (reference.clone(), entity_of(&bodies, extras).as_ref().and_then(title_of)))
+        .collect();
+    let owned = plan.owned.iter().filter_map(|extras| row_from(&entity_of(&bodies, extras)?)).collect();
+    Ok(build_entity_page(entity, plan.provenance, &titles, plan.system_domain, owned, viewer))
+}
+
+fn build_entity_page(
+    entity: Value,
+    provenance: super::index::Provenance,
+    titles: &HashMap<String, Option<String>>,
+    system_domain: Option<String>,
+    owned: Vec<EntityRow>,
+    viewer: &Viewer,
+) -> Option<EntityPage> {
     let row = row_from(&entity)?;
     let mut relations: Vec<RelationGroup> = Vec::new();
     for (relation, label) in RELATION_LABELS {
         let targets: Vec<RefLink> =
-            relation_targets(&entity, relation).iter().map(|target| ref_link(index, target)).collect();
+            relation_targets(&entity, relation).iter().map(|target| ref_link(target, titles)).collect();
         if !targets.is_empty() {
             relations.push(RelationGroup { relation: (*relation).to_owned(), label: (*label).to_owned(), targets });
         }
@@ -254,20 +332,15 @@ pub fn entity_page(index: &Index, entity_ref: &str, viewer: &Viewer) -> Option<E
         relation_targets(&entity, relation)
             .into_iter()
             .find(|target| target.starts_with(&format!("{kind}:")))
-            .map(|target| ref_link(index, &target))
+            .map(|target| ref_link(&target, titles))
     };
     let owner = first_of("ownedBy", "group").or_else(|| first_of("ownedBy", "user"));
     let system = first_of("partOf", "system");
     let domain = match &system {
-        Some(system) => index
-            .relations_of(&system.entity_ref)
-            .into_iter()
-            .find(|(kind, target)| *kind == "partOf" && target.starts_with("domain:"))
-            .map(|(_, target)| ref_link(index, &target)),
+        Some(_) => system_domain.map(|domain| ref_link(&domain, titles)),
         None => first_of("partOf", "domain"),
     };
     let kind_lower = row.kind.to_lowercase();
-    let owned = owned_rows(index, &kind_lower, entity_ref);
     let annotations: Vec<(String, String)> = entity
         .pointer("/metadata/annotations")
         .and_then(Value::as_object)
@@ -306,13 +379,13 @@ pub fn entity_page(index: &Index, entity_ref: &str, viewer: &Viewer) -> Option<E
         problems,
         can_change: owner_refs.iter().any(|owner| claims.contains(owner)),
         can_star: viewer.starred.is_some(),
-        starred: viewer.starred.as_ref().is_some_and(|starred| starred.contains(entity_ref)),
+        starred: viewer.starred.as_ref().is_some_and(|starred| starred.contains(&row.entity_ref)),
         raw: serde_json::to_string_pretty(&entity).unwrap_or_default(),
     })
 }
 
-/// What a group owns, or what a user owns directly and through their groups.
-fn owned_rows(index: &Index, kind: &str, entity_ref: &str) -> Vec<EntityRow> {
+/// What a group owns, or what a user owns directly and through their groups (at most 200).
+fn owned_ids(index: &Index, kind: &str, entity_ref: &str) -> Vec<u32> {
     let mut owners = vec![entity_ref.to_owned()];
     if kind == "user" {
         owners.extend(
@@ -323,13 +396,7 @@ fn owned_rows(index: &Index, kind: &str, entity_ref: &str) -> Vec<EntityRow> {
     }
     let matches = index.matching(&any_of("relations.ownedby", &owners));
     let order = Order { field: "metadata.name".to_owned(), direction: Direction::Asc };
-    index
-        .ordered(Some(&order))
-        .iter()
-        .filter(|id| matches.contains(**id))
-        .take(200)
-        .filter_map(|id| row(index, *id))
-        .collect()
+    index.ordered(Some(&order)).0.iter().copied().filter(|id| matches.contains(*id)).take(200).collect()
 }
 
 /// `metadata.links` plus links made from well-known annotations.

@@ -9,6 +9,7 @@
 //! stored and follows the change log for what other replicas stored.
 
 pub mod actions;
+pub mod bodies;
 pub mod browse;
 pub mod descriptor;
 pub mod git;
@@ -129,6 +130,7 @@ struct Inner {
     followed: Mutex<i64>,
     /// Uids this replica wrote itself and has already applied.
     applied_locally: Mutex<HashSet<String>>,
+    bodies: bodies::Bodies,
 }
 
 impl Catalog {
@@ -142,6 +144,7 @@ impl Catalog {
                 writes: tokio::sync::Mutex::new(()),
                 followed: Mutex::new(0),
                 applied_locally: Mutex::new(HashSet::new()),
+                bodies: bodies::Bodies::default(),
             }),
         }
     }
@@ -299,7 +302,7 @@ impl Catalog {
         let target = location::stored_target(&place);
         let info = self.insert_location(db, kind, &target, origin, actor).await?;
         self.refresh_location(db, &info.id).await?;
-        let entities = self.entities_of_location(&info.id);
+        let entities = self.entities_of_location(db, &info.id).await?;
         let problems = self.location_health(db, &info.id).await?.problems;
         Ok(Registered { location: info, entities, problems, exists: false })
     }
@@ -341,15 +344,60 @@ impl Catalog {
     }
 
     /// The full JSON of every entity a location brought.
-    pub fn entities_of_location(&self, location_id: &str) -> Vec<Value> {
-        let index = self.index();
-        index
-            .entities_of_location(location_id)
-            .into_iter()
-            .filter_map(|(uid, _)| index.id_by_uid(&uid))
-            .filter_map(|id| index.render(id))
-            .filter_map(|json| serde_json::from_str(&json).ok())
-            .collect()
+    pub async fn entities_of_location(&self, db: &Database, location_id: &str) -> Result<Vec<Value>> {
+        let planned = {
+            let index = self.index();
+            let items = index
+                .entities_of_location(location_id)
+                .into_iter()
+                .filter_map(|(uid, _)| index.id_by_uid(&uid))
+                .map(|id| index.extras(id))
+                .collect();
+            bodies::Planned { items, ..bodies::Planned::default() }
+        };
+        let json = self.finish(db, planned).await?;
+        Ok(serde_json::from_str::<Vec<Value>>(&json).unwrap_or_default())
+    }
+
+    /// Fills in the bodies of a planned answer.
+    pub async fn finish(&self, db: &Database, planned: bodies::Planned) -> Result<String> {
+        let bodies = self.inner.bodies.get(db, &planned.uids()).await?;
+        Ok(planned.finish(&bodies))
+    }
+
+    /// The API JSON of one entity (by index id).
+    async fn entity_json_of(&self, db: &Database, extras: Option<index::Extras>) -> Result<Option<String>> {
+        let Some(extras) = extras else { return Ok(None) };
+        let bodies = self.inner.bodies.get(db, &[extras.uid]).await?;
+        Ok(bodies.get(&extras.uid).map(|body| index::assemble(body, &extras)))
+    }
+
+    /// The API JSON of the entity `kind:namespace/name` (canonical form).
+    pub async fn entity_json(&self, db: &Database, entity_ref: &str) -> Result<Option<String>> {
+        let extras = {
+            let index = self.index();
+            index.id_by_ref(entity_ref).and_then(|id| index.extras(id))
+        };
+        self.entity_json_of(db, extras).await
+    }
+
+    /// The API JSON of the entity with this uid.
+    pub async fn entity_json_by_uid(&self, db: &Database, uid: &str) -> Result<Option<String>> {
+        let extras = {
+            let index = self.index();
+            index.id_by_uid(uid).and_then(|id| index.extras(id))
+        };
+        self.entity_json_of(db, extras).await
+    }
+
+    /// The entity as JSON value (for pages).
+    pub async fn entity_value(&self, db: &Database, entity_ref: &str) -> Result<Option<Value>> {
+        Ok(self.entity_json(db, entity_ref).await?.and_then(|json| serde_json::from_str(&json).ok()))
+    }
+
+    /// Bodies for pages that show many entities.
+    pub async fn bodies(&self, db: &Database, uids: &[u128]) -> Result<HashMap<u128, Arc<str>>> {
+        self.inner.bodies.get(db, uids).await
     }
 
     fn place(&self, kind: &str, target: &str) -> Result<Place> {
@@ -372,14 +420,7 @@ impl Catalog {
 
     /// Who holds each entity reference now: `entity_ref -> location id`.
     fn claims(&self) -> store::Claims {
-        let index = self.index();
-        let mut claims = HashMap::with_capacity(index.len() as usize);
-        for id in index.ordered(None).iter() {
-            if let Some(provenance) = index.provenance(*id) {
-                claims.insert(provenance.entity_ref, provenance.location_id);
-            }
-        }
-        claims
+        self.index().claims()
     }
 
     /// Reads one location again and stores what changed.
@@ -410,6 +451,7 @@ impl Catalog {
             local.extend(upserted.iter().map(|entity| entity.uid.clone()));
             local.extend(removed.iter().cloned());
         }
+        self.forget_bodies(upserted.iter().map(|entity| entity.uid.as_str()).chain(removed.iter().map(String::as_str)));
         self.with_index_mut(|index| {
             for uid in &removed {
                 index.remove(uid);
@@ -418,6 +460,10 @@ impl Catalog {
                 index.upsert(entity);
             }
         });
+    }
+
+    fn forget_bodies<'a>(&self, uids: impl Iterator<Item = &'a str>) {
+        self.inner.bodies.forget(uids.filter_map(index::parse_uid));
     }
 
     /// Reads every location again, one after another; problems stay on
@@ -508,15 +554,7 @@ impl Catalog {
             .order_by_asc(store::locations::Column::CreatedAt)
             .all(db.connection())
             .await?;
-        let mut counts: HashMap<String, u64> = HashMap::new();
-        {
-            let index = self.index();
-            for id in index.ordered(None).iter() {
-                if let Some(provenance) = index.provenance(*id) {
-                    *counts.entry(provenance.location_id).or_default() += 1;
-                }
-            }
-        }
+        let counts = self.index().location_counts();
         Ok(rows
             .into_iter()
             .map(|row| {
@@ -557,6 +595,7 @@ impl Catalog {
             }
         }
         let fresh = store::entities_by_uid(db.connection(), &upserts).await?;
+        self.forget_bodies(upserts.iter().chain(removals.iter()).map(String::as_str));
         let found: HashSet<&str> = fresh.iter().map(|entity| entity.uid.as_str()).collect();
         // An upsert whose row is gone again was deleted later; drop it too.
         removals.extend(upserts.iter().filter(|uid| !found.contains(uid.as_str())).cloned());

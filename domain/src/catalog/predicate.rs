@@ -198,9 +198,9 @@ mod tests {
     fn index() -> Index {
         let mut index = Index::default();
         for (uid, name, spec_type, tags) in [
-            ("1", "checkout", "service", vec!["java"]),
-            ("2", "web", "website", vec!["ts"]),
-            ("3", "lib", "library", vec![]),
+            ("00000000-0000-4000-8000-000000000001", "checkout", "service", vec!["java"]),
+            ("00000000-0000-4000-8000-000000000002", "web", "website", vec!["ts"]),
+            ("00000000-0000-4000-8000-000000000003", "lib", "library", vec![]),
         ] {
             let mut entity = json!({"apiVersion": "backstage.io/v1alpha1", "kind": "Component",
                 "metadata": {"name": name, "tags": tags, "links": [{"url": format!("https://{name}.example.com")}]},

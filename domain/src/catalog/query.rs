@@ -3,6 +3,7 @@
 //! `cursor` and `fullTextFilter*` parameters, parsed exactly as Backstage's
 //! catalog backend parses them, and answered as the same JSON.
 
+use super::bodies::Planned;
 use super::index::{Condition, Direction, EntityFilter, Index, Order};
 use crate::error::{DomainError, Result};
 use base64::Engine;
@@ -107,19 +108,9 @@ fn copy_path(source: &Value, parts: &[&str], target: &mut Map<String, Value>) {
     node.insert((*last).to_owned(), value.clone());
 }
 
-/// Renders one entity, projected when fields are given.
-pub fn render(index: &Index, id: u32, fields: &[String]) -> Option<String> {
-    let json = index.render(id)?;
-    if fields.is_empty() {
-        return Some(json);
-    }
-    let value: Value = serde_json::from_str(&json).ok()?;
-    Some(project(&value, fields).to_string())
-}
-
 /// `GET /entities`: a JSON array, and the `after` cursor of the next page
 /// when `limit` cut the list short.
-pub fn list_entities(index: &Index, params: &Params) -> Result<(String, Option<String>)> {
+pub fn list_entities(index: &Index, params: &Params) -> Result<(Planned, Option<String>)> {
     let filter = parse_filter(params)?;
     let fields = parse_fields(params);
     let mut order: Option<Order> = None;
@@ -145,7 +136,7 @@ pub fn list_entities(index: &Index, params: &Params) -> Result<(String, Option<S
     let matches = index.matching(&filter);
     let (ids, more) = page(index, &matches, order.as_ref(), offset, limit.unwrap_or(usize::MAX));
     let next = more.then(|| encode_after(offset + ids.len()));
-    Ok((json_array(index, &ids, &fields), next))
+    Ok((planned(index, &ids, fields, String::new(), String::new()), next))
 }
 
 fn encode_after(offset: usize) -> String {
@@ -170,7 +161,7 @@ fn page(
     offset: usize,
     limit: usize,
 ) -> (Vec<u32>, bool) {
-    let ordered = index.ordered(order);
+    let (ordered, nulls_from) = index.ordered(order);
     let descending = order.is_some_and(|order| order.direction == Direction::Desc);
     let mut ids = Vec::new();
     let mut skipped = 0;
@@ -192,7 +183,6 @@ fn page(
     };
     if descending {
         // Values descending, entities without a value still last.
-        let nulls_from = index.nulls_from(order);
         let (valued, nulls) = ordered.split_at(nulls_from.min(ordered.len()));
         let _ = valued.iter().rev().all(|id| take(*id)) && nulls.iter().rev().all(|id| take(*id));
     } else {
@@ -201,16 +191,9 @@ fn page(
     (ids, more)
 }
 
-fn json_array(index: &Index, ids: &[u32], fields: &[String]) -> String {
-    let mut out = String::from("[");
-    for (n, id) in ids.iter().enumerate() {
-        if n > 0 {
-            out.push(',');
-        }
-        out.push_str(&render(index, *id, fields).unwrap_or_else(|| "null".to_owned()));
-    }
-    out.push(']');
-    out
+/// The entities `ids` as an answer still waiting for their bodies.
+fn planned(index: &Index, ids: &[u32], fields: Vec<String>, before: String, after: String) -> Planned {
+    Planned { before, items: ids.iter().map(|id| index.extras(*id)).collect(), after, fields }
 }
 
 /// What a `by-query` cursor carries: the original query and where to go on.
@@ -238,7 +221,7 @@ struct Cursor {
 }
 
 /// `GET /entities/by-query`: `{items, totalItems, pageInfo: {nextCursor?, prevCursor?}}`.
-pub fn query_entities(index: &Index, params: &Params) -> Result<String> {
+pub fn query_entities(index: &Index, params: &Params) -> Result<Planned> {
     let fields = parse_fields(params);
     let limit = parse_count(params, "limit")?.unwrap_or(DEFAULT_QUERY_LIMIT);
     let cursor = match one(params, "cursor") {
@@ -259,7 +242,7 @@ pub fn query_entities(index: &Index, params: &Params) -> Result<String> {
             skip_total_items: one(params, "totalItems") == Some("exclude"),
         },
     };
-    run_query(index, cursor, limit, &fields)
+    run_query(index, cursor, limit, fields)
 }
 
 /// The body of `POST /entities/by-query`.
@@ -298,7 +281,7 @@ pub struct FullTextFilter {
 }
 
 /// `POST /entities/by-query`: the same answer, with a filter predicate.
-pub fn query_entities_by_predicate(index: &Index, body: QueryBody) -> Result<String> {
+pub fn query_entities_by_predicate(index: &Index, body: QueryBody) -> Result<Planned> {
     let limit = body.limit.unwrap_or(DEFAULT_QUERY_LIMIT);
     let cursor = match &body.cursor {
         Some(text) => decode_cursor(text)?,
@@ -320,10 +303,10 @@ pub fn query_entities_by_predicate(index: &Index, body: QueryBody) -> Result<Str
             }
         }
     };
-    run_query(index, cursor, limit, &body.fields)
+    run_query(index, cursor, limit, body.fields)
 }
 
-fn run_query(index: &Index, cursor: Cursor, limit: usize, fields: &[String]) -> Result<String> {
+fn run_query(index: &Index, cursor: Cursor, limit: usize, fields: Vec<String>) -> Result<Planned> {
     let filter_params: Vec<(String, String)> = cursor.filter.iter().map(|f| ("filter".to_owned(), f.clone())).collect();
     let filter = parse_filter(&filter_params)?;
     let order = cursor.order_fields.first().map(|(field, direction)| Order {
@@ -353,11 +336,8 @@ fn run_query(index: &Index, cursor: Cursor, limit: usize, fields: &[String]) -> 
         let previous = Cursor { offset: cursor.offset.saturating_sub(limit), total_items: total, ..cursor.clone() };
         page_info.insert("prevCursor".to_owned(), Value::String(encode_cursor(&previous)));
     }
-    Ok(format!(
-        "{{\"items\":{},\"totalItems\":{total},\"pageInfo\":{}}}",
-        json_array(index, &ids, fields),
-        Value::Object(page_info)
-    ))
+    let after = format!(",\"totalItems\":{total},\"pageInfo\":{}}}", Value::Object(page_info));
+    Ok(planned(index, &ids, fields, "{\"items\":".to_owned(), after))
 }
 
 /// `orderField=metadata.name,asc` (repeatable; the first one sorts).
@@ -393,13 +373,13 @@ fn decode_cursor(text: &str) -> Result<Cursor> {
 /// `GET /entity-facets?facet=kind&facet=spec.type&filter=...`.
 pub fn facets(index: &Index, params: &Params) -> Result<String> {
     let keys: Vec<String> = all(params, "facet").map(str::to_owned).collect();
-    let within = restriction(index, params, None)?.unwrap_or_else(|| index.matching(&EntityFilter::default()));
+    let within = restriction(index, params, None)?.unwrap_or_else(|| index.all());
     facets_json(index, &keys, &within)
 }
 
 /// `POST /entity-facets {facets, query?}`.
 pub fn facets_by_predicate(index: &Index, keys: &[String], query: Option<&Value>) -> Result<String> {
-    let within = restriction(index, &[], query)?.unwrap_or_else(|| index.matching(&EntityFilter::default()));
+    let within = restriction(index, &[], query)?.unwrap_or_else(|| index.all());
     facets_json(index, keys, &within)
 }
 
@@ -431,20 +411,18 @@ pub fn restriction(index: &Index, params: &Params, predicate: Option<&Value>) ->
 }
 
 /// `POST /entities/by-refs`: `{items: [entity or null, ...]}` in the order asked.
-pub fn by_refs(index: &Index, refs: &[String], fields: &[String], allowed: Option<&RoaringBitmap>) -> String {
-    let mut out = String::from("{\"items\":[");
-    for (n, text) in refs.iter().enumerate() {
-        if n > 0 {
-            out.push(',');
-        }
-        let id = model::catalog::EntityRef::parse(text, None, None)
-            .ok()
-            .and_then(|reference| index.id_by_ref(&reference.canonical()))
-            .filter(|id| allowed.is_none_or(|set| set.contains(*id)));
-        out.push_str(&id.and_then(|id| render(index, id, fields)).unwrap_or_else(|| "null".to_owned()));
-    }
-    out.push_str("]}");
-    out
+pub fn by_refs(index: &Index, refs: &[String], fields: Vec<String>, allowed: Option<&RoaringBitmap>) -> Planned {
+    let items = refs
+        .iter()
+        .map(|text| {
+            model::catalog::EntityRef::parse(text, None, None)
+                .ok()
+                .and_then(|reference| index.id_by_ref(&reference.canonical()))
+                .filter(|id| allowed.is_none_or(|set| set.contains(*id)))
+                .and_then(|id| index.extras(id))
+        })
+        .collect();
+    Planned { before: "{\"items\":".to_owned(), items, after: "}".to_owned(), fields }
 }
 
 #[cfg(test)]

@@ -69,8 +69,9 @@ async fn list_entities(
 ) -> Result<Response, ApiError> {
     may_read(&state, principal(caller).as_ref())?;
     let params = params(raw.clone());
-    let (body, next) = query::list_entities(&state.catalog().index(), &params)?;
-    let mut response = json_text(StatusCode::OK, body);
+    let database = database(&state)?;
+    let (planned, next) = query::list_entities(&state.catalog().index(), &params)?;
+    let mut response = json_text(StatusCode::OK, state.catalog().finish(&database, planned).await?);
     if let Some(after) = next {
         let mut next_params: Vec<(String, String)> =
             params.into_iter().filter(|(key, _)| key != "offset" && key != "after").collect();
@@ -89,8 +90,9 @@ async fn query_entities(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     may_read(&state, principal(caller).as_ref())?;
-    let body = query::query_entities(&state.catalog().index(), &params(raw))?;
-    Ok(json_text(StatusCode::OK, body))
+    let database = database(&state)?;
+    let planned = query::query_entities(&state.catalog().index(), &params(raw))?;
+    Ok(json_text(StatusCode::OK, state.catalog().finish(&database, planned).await?))
 }
 
 async fn query_entities_by_predicate(
@@ -99,8 +101,9 @@ async fn query_entities_by_predicate(
     JsonBody(body): JsonBody<QueryBody>,
 ) -> Result<Response, ApiError> {
     may_read(&state, principal(caller).as_ref())?;
-    let body = query::query_entities_by_predicate(&state.catalog().index(), body)?;
-    Ok(json_text(StatusCode::OK, body))
+    let database = database(&state)?;
+    let planned = query::query_entities_by_predicate(&state.catalog().index(), body)?;
+    Ok(json_text(StatusCode::OK, state.catalog().finish(&database, planned).await?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -125,10 +128,11 @@ async fn entity_by_uid(
     Path(uid): Path<String>,
 ) -> Result<Response, ApiError> {
     may_read(&state, principal(caller).as_ref())?;
-    let index = state.catalog().index();
-    let body = index
-        .id_by_uid(&uid)
-        .and_then(|id| index.render(id))
+    let database = database(&state)?;
+    let body = state
+        .catalog()
+        .entity_json_by_uid(&database, &uid)
+        .await?
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("No entity with uid {uid}")))?;
     Ok(json_text(StatusCode::OK, body))
 }
@@ -140,8 +144,8 @@ async fn entity_by_name(
 ) -> Result<Response, ApiError> {
     may_read(&state, principal(caller).as_ref())?;
     let entity_ref = EntityRef::new(&kind, &namespace, &name).canonical();
-    let index = state.catalog().index();
-    let body = index.id_by_ref(&entity_ref).and_then(|id| index.render(id)).ok_or_else(|| {
+    let database = database(&state)?;
+    let body = state.catalog().entity_json(&database, &entity_ref).await?.ok_or_else(|| {
         ApiError::new(
             StatusCode::NOT_FOUND,
             format!("No entity named '{name}' found, with kind '{kind}' in namespace '{namespace}'"),
@@ -167,17 +171,14 @@ async fn ancestry(
     let root_ref =
         EntityRef::new("location", "default", root_location["metadata"]["name"].as_str().unwrap_or_default())
             .canonical();
-    let index = state.catalog().index();
-    let render = |entity_ref: &str| -> Option<Value> {
-        index.id_by_ref(entity_ref).and_then(|id| index.render(id)).and_then(|json| serde_json::from_str(&json).ok())
-    };
-    let entity = render(&entity_ref).ok_or_else(not_found)?;
+    let catalog = state.catalog();
+    let entity = catalog.entity_value(&database, &entity_ref).await?.ok_or_else(not_found)?;
     let mut items = Vec::new();
     if entity_ref == root_ref {
         items.push(json!({"entity": entity, "parentEntityRefs": []}));
     } else {
         items.push(json!({"entity": entity, "parentEntityRefs": [root_ref.clone()]}));
-        if let Some(root) = render(&root_ref) {
+        if let Some(root) = catalog.entity_value(&database, &root_ref).await? {
             items.push(json!({"entity": root, "parentEntityRefs": []}));
         }
     }
@@ -203,9 +204,13 @@ async fn entities_by_refs(
     let params = params(raw);
     let mut fields = query::parse_fields(&params);
     fields.extend(body.fields.unwrap_or_default());
-    let index = state.catalog().index();
-    let allowed = query::restriction(&index, &params, body.query.as_ref())?;
-    Ok(json_text(StatusCode::OK, query::by_refs(&index, &body.entity_refs, &fields, allowed.as_ref())))
+    let database = database(&state)?;
+    let planned = {
+        let index = state.catalog().index();
+        let allowed = query::restriction(&index, &params, body.query.as_ref())?;
+        query::by_refs(&index, &body.entity_refs, fields, allowed.as_ref())
+    };
+    Ok(json_text(StatusCode::OK, state.catalog().finish(&database, planned).await?))
 }
 
 async fn facets(State(state): State<AppState>, caller: Caller, RawQuery(raw): RawQuery) -> Result<Response, ApiError> {

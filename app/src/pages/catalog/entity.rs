@@ -24,10 +24,7 @@ pub async fn load_entity(kind: String, namespace: String, name: String) -> Resul
     let viewer = server::catalog_viewer().await?;
     let catalog = server::catalog()?;
     let entity_ref = EntityRef::new(&kind, &namespace, &name).canonical();
-    let page = {
-        let index = catalog.index();
-        domain::catalog::browse::entity_page(&index, &entity_ref, &viewer)
-    };
+    let page = domain::catalog::browse::entity_page(&catalog, &server::database()?, &entity_ref, &viewer).await?;
     let Some(mut page) = page else {
         let error = AppError::NotFound(format!("No {kind} named {name} in namespace {namespace}"));
         error.set_response_status();

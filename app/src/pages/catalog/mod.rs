@@ -26,8 +26,7 @@ pub async fn load_catalog(query: BrowseQuery) -> Result<BrowsePage, AppError> {
     server::authorize(Action::Read, &Resource::Portal)?;
     let viewer = server::catalog_viewer().await?;
     let catalog = server::catalog()?;
-    let index = catalog.index();
-    Ok(domain::catalog::browse::browse(&index, &query, &viewer))
+    Ok(domain::catalog::browse::browse(&catalog, &server::database()?, &query, &viewer).await?)
 }
 
 /// The table's state from the URL.

@@ -17,7 +17,7 @@ use sea_orm::{
 };
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 /// Rows per multi-row INSERT or `IN (...)` list; well under both engines' parameter limits.
 const CHUNK: usize = 1000;
@@ -327,6 +327,22 @@ pub async fn entities_by_uid<C: ConnectionTrait>(db: &C, uids: &[String]) -> Res
     Ok(found)
 }
 
+/// (uid, body) of the stored entities with these uids.
+pub async fn bodies_by_uid<C: ConnectionTrait>(db: &C, uids: &[String]) -> Result<Vec<(String, String)>> {
+    let mut found = Vec::with_capacity(uids.len());
+    for chunk in uids.chunks(CHUNK) {
+        let rows: Vec<(String, String)> = entities::Entity::find()
+            .select_only()
+            .columns([entities::Column::Uid, entities::Column::Body])
+            .filter(entities::Column::Uid.is_in(chunk.iter().cloned()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        found.extend(rows);
+    }
+    Ok(found)
+}
+
 /// Deletes one entity (it comes back on the next refresh if its file still holds it).
 pub async fn delete_entity(db: &DatabaseConnection, uid: &str) -> Result<Option<String>> {
     let transaction = db.begin().await?;
@@ -369,10 +385,4 @@ pub async fn delete_location(db: &DatabaseConnection, location_id: &str) -> Resu
 pub async fn prune_changes<C: ConnectionTrait>(db: &C, keep: chrono::Duration) -> Result<u64> {
     let cutoff = now() - keep;
     Ok(changes::Entity::delete_many().filter(changes::Column::At.lt(cutoff)).exec(db).await?.rows_affected)
-}
-
-/// Makes sure `refs` are unique in a list while keeping order.
-pub fn unique(refs: impl IntoIterator<Item = String>) -> Vec<String> {
-    let mut seen = HashSet::new();
-    refs.into_iter().filter(|entity_ref| seen.insert(entity_ref.clone())).collect()
 }
