@@ -5,6 +5,11 @@ use clap::Parser;
 use server::cli::{Cli, Command, TokenCommand, UserCommand};
 use std::process::ExitCode;
 
+/// mimalloc hands memory back to the system after a large catalog is read,
+/// where the system allocator would keep the peak for the life of the process.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {

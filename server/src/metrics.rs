@@ -139,6 +139,15 @@ pub async fn render(State(state): State<AppState>) -> Response {
     out.push_str("# TYPE portico_ready gauge\n");
     let _ = writeln!(out, "portico_ready {}", u8::from(state.database().is_some()));
     state.metrics().render_requests(&mut out);
+    {
+        let index = state.catalog().index();
+        out.push_str("# HELP portico_catalog_entities Entities in this replica's catalog index.\n");
+        out.push_str("# TYPE portico_catalog_entities gauge\n");
+        let _ = writeln!(out, "portico_catalog_entities {}", index.len());
+        out.push_str("# HELP portico_catalog_index_bytes Approximate memory held by the catalog index.\n");
+        out.push_str("# TYPE portico_catalog_index_bytes gauge\n");
+        let _ = writeln!(out, "portico_catalog_index_bytes {}", index.memory_bytes());
+    }
     if let Some(db) = state.database() {
         let pool = db.pool_stats();
         let kind = db.kind().label();

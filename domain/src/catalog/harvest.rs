@@ -22,11 +22,23 @@ const MAX_SUBSTITUTIONS: usize = 64;
 /// An entity read from a file, ready to store.
 #[derive(Debug, Clone)]
 pub struct Found {
-    /// The document with defaults and Portico's annotations applied.
-    pub entity: Value,
-    pub checked: CheckedEntity,
+    /// `kind:namespace/name`, canonical.
+    pub entity_ref: String,
+    /// The document with defaults and Portico's annotations applied, as
+    /// compact JSON (its relations are derived again when it is indexed).
+    pub body: String,
     /// The file it came from (`location_ref` form, `file:/...`).
     pub source: String,
+}
+
+impl Found {
+    pub fn new(entity: &Value, checked: &CheckedEntity, source: String) -> Self {
+        Self { entity_ref: checked.reference.canonical(), body: entity.to_string(), source }
+    }
+
+    pub fn entity(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or(Value::Null)
+    }
 }
 
 pub use model::catalog::LocationProblem;
@@ -113,7 +125,7 @@ async fn read_file(
         }
     };
     for document in documents {
-        let mut entity = document.value;
+        let mut entity = document.value();
         if entity.is_null() {
             continue;
         }
@@ -128,7 +140,7 @@ async fn read_file(
                     follow_location(file, &entity, document.number, harvest, queue);
                 }
                 annotate(&mut entity, &source, origin, file);
-                harvest.found.push(Found { entity, checked, source: source.clone() });
+                harvest.found.push(Found::new(&entity, &checked, source.clone()));
             }
             Err(problems) => {
                 let entity_ref = readable_ref(&entity);
@@ -277,7 +289,7 @@ async fn resolve(reader: &Reader, file: &Place, limits: YamlLimits, key: &str, t
         "$yaml" => {
             let mut documents = yaml::parse_documents(&text, limits).map_err(|err| format!("not valid YAML: {err}"))?;
             match documents.len() {
-                1 => Ok(documents.remove(0).value),
+                1 => Ok(documents.remove(0).value()),
                 0 => Ok(Value::Null),
                 n => Err(format!("holds {n} YAML documents; $yaml takes one")),
             }

@@ -266,7 +266,7 @@ impl Catalog {
         let mut problems = harvest.problems;
         let mut entities = Vec::new();
         for found in harvest.found {
-            let entity_ref = found.checked.reference.canonical();
+            let entity_ref = found.entity_ref.clone();
             match claims.get(&entity_ref) {
                 Some(other) if exists.as_ref().is_none_or(|row| row.id != *other) => problems.push(LocationProblem {
                     source: found.source.clone(),
@@ -276,7 +276,7 @@ impl Catalog {
                     message: format!("{entity_ref} already comes from another location; it would not be imported"),
                     entity_ref: Some(entity_ref),
                 }),
-                _ => entities.push(found.entity),
+                _ => entities.push(found.entity()),
             }
         }
         let id = exists.as_ref().map(|row| row.id.clone()).unwrap_or_default();
@@ -413,7 +413,7 @@ impl Catalog {
         let mut harvest = harvest::harvest(&self.inner.reader, place, self.inner.settings.yaml_limits).await;
         let generated = location::generated_location_entity(kind, &location::stored_target(place));
         if let Ok(checked) = descriptor::check(&generated) {
-            harvest.found.insert(0, Found { entity: generated, checked, source: format!("{kind}:{place}") });
+            harvest.found.insert(0, Found::new(&generated, &checked, format!("{kind}:{place}")));
         }
         harvest
     }

@@ -25,14 +25,21 @@ impl Default for YamlLimits {
     }
 }
 
-/// One document of a file.
+/// One document of a file, as compact JSON: a 100,000-document file is
+/// held as text while it is read, not as a tree of values.
 #[derive(Debug, Clone, PartialEq)]
 pub struct YamlDocument {
     /// 1-based position in the file.
     pub number: usize,
     /// 1-based line the document's content starts on.
     pub line: usize,
-    pub value: Value,
+    pub json: String,
+}
+
+impl YamlDocument {
+    pub fn value(&self) -> Value {
+        serde_json::from_str(&self.json).unwrap_or(Value::Null)
+    }
 }
 
 /// Why a file could not be read as YAML, and where.
@@ -259,9 +266,11 @@ impl Builder {
                     Some(Value::Null) | None => self.documents.push(YamlDocument {
                         number,
                         line: self.document_line.max(mark.line()),
-                        value: Value::Null,
+                        json: "null".to_owned(),
                     }),
-                    Some(value) => self.documents.push(YamlDocument { number, line: self.document_line, value }),
+                    Some(value) => {
+                        self.documents.push(YamlDocument { number, line: self.document_line, json: value.to_string() })
+                    }
                 }
             }
             Event::MappingStart(anchor, _) => {
@@ -450,16 +459,16 @@ mod tests {
     fn reads_several_documents_with_their_first_lines() {
         let documents = read("kind: A\n---\n# comment\nkind: B\nlist: [1, x]\n");
         assert_eq!(documents.len(), 2);
-        assert_eq!(documents[0].value, json!({"kind": "A"}));
+        assert_eq!(documents[0].value(), json!({"kind": "A"}));
         assert_eq!((documents[1].number, documents[1].line), (2, 4));
-        assert_eq!(documents[1].value, json!({"kind": "B", "list": [1, "x"]}));
+        assert_eq!(documents[1].value(), json!({"kind": "B", "list": [1, "x"]}));
     }
 
     #[test]
     fn scalars_follow_the_core_schema() {
         let documents = read("a: yes\nb: true\nc: '1'\nd: 1.5\ne: ~\nf: 0x1F\ng: 1e3\nh: 1.2.3\ni: !!str 12\n");
         assert_eq!(
-            documents[0].value,
+            documents[0].value(),
             json!({"a": "yes", "b": true, "c": "1", "d": 1.5, "e": null, "f": 31, "g": 1000.0, "h": "1.2.3", "i": "12"})
         );
     }
@@ -490,7 +499,7 @@ mod tests {
         let error = parse_documents(&text, YamlLimits::default()).unwrap_err();
         assert!(error.message.contains("YAML bomb"), "{error:?}");
         // A few honest aliases are fine.
-        assert_eq!(read("a: &x {k: v}\nb: *x\n")[0].value, json!({"a": {"k": "v"}, "b": {"k": "v"}}));
+        assert_eq!(read("a: &x {k: v}\nb: *x\n")[0].value(), json!({"a": {"k": "v"}, "b": {"k": "v"}}));
     }
 
     #[test]

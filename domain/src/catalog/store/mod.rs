@@ -12,8 +12,8 @@ use super::index::StoredEntity;
 use crate::error::{DomainError, Result};
 use chrono::{DateTime, FixedOffset, Utc};
 use sea_orm::{
-    ActiveValue, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    Set, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    TransactionTrait,
 };
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -70,10 +70,11 @@ pub async fn apply_harvest(
 
     let mut applied = Applied::default();
     let mut seen: HashMap<String, String> = HashMap::new();
-    let mut rows = Vec::new();
+    let mut rows: Vec<StoredEntity> = Vec::new();
+    let mut hashes: HashMap<String, String> = HashMap::new();
     let mut replaced_uids = Vec::new();
     for found in std::mem::take(&mut harvest.found) {
-        let entity_ref = found.checked.reference.canonical();
+        let entity_ref = found.entity_ref.clone();
         if let Some(first) = seen.get(&entity_ref) {
             harvest.problems.push(LocationProblem {
                 source: found.source.clone(),
@@ -99,7 +100,7 @@ pub async fn apply_harvest(
             continue;
         }
         seen.insert(entity_ref.clone(), found.source.clone());
-        let hash = content_hash(&found.entity);
+        let hash = content_hash(&found.body);
         let previous = existing_by_ref.remove(&entity_ref);
         let uid = previous.as_ref().map_or_else(|| uuid::Uuid::new_v4().to_string(), |(uid, ..)| uid.clone());
         let had_problems = previous.as_ref().is_some_and(|(.., problems)| problems.is_some());
@@ -110,21 +111,15 @@ pub async fn apply_harvest(
             }
             replaced_uids.push(uid.clone());
         }
-        let mut entity = found.entity;
-        if let Some(metadata) = entity.get_mut("metadata").and_then(Value::as_object_mut) {
-            metadata.insert("uid".to_owned(), Value::String(uid.clone()));
-            metadata.insert("etag".to_owned(), Value::String(hash[..32].to_owned()));
-        }
-        rows.push(entities::ActiveModel {
-            uid: Set(uid),
-            entity_ref: Set(entity_ref),
-            location_id: Set(location_id.to_owned()),
-            source: Set(found.source),
-            body: Set(entity.to_string()),
-            hash: Set(hash),
-            problems: Set(None),
-            refreshed_at: Set(now),
-            updated_at: Set(now),
+        hashes.insert(uid.clone(), hash.clone());
+        rows.push(StoredEntity {
+            body: with_identity(&found.body, &uid, &hash[..32]),
+            uid,
+            entity_ref,
+            location_id: location_id.to_owned(),
+            source: found.source,
+            problems: None,
+            refreshed_at: now.to_rfc3339(),
         });
     }
 
@@ -166,17 +161,28 @@ pub async fn apply_harvest(
             .exec(&transaction)
             .await?;
     }
-    let mut upserted = Vec::with_capacity(rows.len());
     let mut change_rows = Vec::with_capacity(rows.len() + applied.removed.len());
-    while !rows.is_empty() {
-        let batch: Vec<entities::ActiveModel> = rows.drain(..rows.len().min(CHUNK)).collect();
-        for row in &batch {
-            let stored = stored_from_active(row);
-            change_rows.push(change(&stored.uid, &stored.entity_ref, "upsert", now));
-            upserted.push(stored);
-        }
-        entities::Entity::insert_many(batch).exec(&transaction).await.map_err(|err| conflict_or(err, location_id))?;
+    for batch in rows.chunks(CHUNK) {
+        let models: Vec<entities::ActiveModel> = batch
+            .iter()
+            .map(|stored| {
+                change_rows.push(change(&stored.uid, &stored.entity_ref, "upsert", now));
+                entities::ActiveModel {
+                    uid: Set(stored.uid.clone()),
+                    entity_ref: Set(stored.entity_ref.clone()),
+                    location_id: Set(stored.location_id.clone()),
+                    source: Set(stored.source.clone()),
+                    body: Set(stored.body.clone()),
+                    hash: Set(hashes.get(&stored.uid).cloned().unwrap_or_default()),
+                    problems: Set(None),
+                    refreshed_at: Set(now),
+                    updated_at: Set(now),
+                }
+            })
+            .collect();
+        entities::Entity::insert_many(models).exec(&transaction).await.map_err(|err| conflict_or(err, location_id))?;
     }
+    let mut upserted = rows;
     for (uid, entity_ref, _) in &kept_with_problems {
         change_rows.push(change(uid, entity_ref, "upsert", now));
     }
@@ -236,25 +242,6 @@ fn change(uid: &str, entity_ref: &str, op: &str, at: DateTime<FixedOffset>) -> c
     }
 }
 
-fn stored_from_active(row: &entities::ActiveModel) -> StoredEntity {
-    let text = |value: &ActiveValue<String>| match value {
-        Set(text) | ActiveValue::Unchanged(text) => text.clone(),
-        ActiveValue::NotSet => String::new(),
-    };
-    StoredEntity {
-        uid: text(&row.uid),
-        entity_ref: text(&row.entity_ref),
-        location_id: text(&row.location_id),
-        source: text(&row.source),
-        body: text(&row.body),
-        problems: None,
-        refreshed_at: match &row.refreshed_at {
-            Set(at) | ActiveValue::Unchanged(at) => at.to_rfc3339(),
-            ActiveValue::NotSet => String::new(),
-        },
-    }
-}
-
 pub fn stored_from_model(model: entities::Model) -> StoredEntity {
     StoredEntity {
         uid: model.uid,
@@ -268,9 +255,55 @@ pub fn stored_from_model(model: entities::Model) -> StoredEntity {
 }
 
 /// SHA-256 of the entity as read, hex: equal hashes mean nothing changed.
-fn content_hash(entity: &Value) -> String {
-    let digest = Sha256::digest(entity.to_string().as_bytes());
+fn content_hash(body: &str) -> String {
+    let digest = Sha256::digest(body.as_bytes());
     digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The body with `metadata.uid` and `metadata.etag` set, written into the
+/// top-level `metadata` object of the compact JSON without parsing it again.
+pub fn with_identity(body: &str, uid: &str, etag: &str) -> String {
+    let identity = format!("\"uid\":{},\"etag\":{}", Value::String(uid.to_owned()), Value::String(etag.to_owned()));
+    match top_level_object_start(body, "metadata") {
+        Some(open) => {
+            let rest = &body[open + 1..];
+            let separator = if rest.trim_start().starts_with('}') { "" } else { "," };
+            format!("{}{identity}{separator}{rest}", &body[..=open])
+        }
+        None => body.to_owned(),
+    }
+}
+
+/// Where the object value of top-level key `key` opens (`{`), scanning the
+/// JSON properly: strings and nested values are skipped whole.
+fn top_level_object_start(json: &str, key: &str) -> Option<usize> {
+    let bytes = json.as_bytes();
+    let wanted = format!("\"{key}\"");
+    let mut depth = 0usize;
+    let mut index = 0usize;
+    while index < bytes.len() {
+        match bytes[index] {
+            b'"' => {
+                let start = index;
+                index += 1;
+                while index < bytes.len() && bytes[index] != b'"' {
+                    index += if bytes[index] == b'\\' { 2 } else { 1 };
+                }
+                if depth == 1 && json.get(start..=index) == Some(wanted.as_str()) {
+                    let after = json[index + 1..].trim_start();
+                    let value = after.strip_prefix(':')?.trim_start();
+                    if value.starts_with('{') {
+                        return Some(json.len() - value.len());
+                    }
+                }
+            }
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        index += 1;
+    }
+    None
 }
 
 /// Every stored entity, in pages, for building the index at start-up.
@@ -385,4 +418,23 @@ pub async fn delete_location(db: &DatabaseConnection, location_id: &str) -> Resu
 pub async fn prune_changes<C: ConnectionTrait>(db: &C, keep: chrono::Duration) -> Result<u64> {
     let cutoff = now() - keep;
     Ok(changes::Entity::delete_many().filter(changes::Column::At.lt(cutoff)).exec(db).await?.rows_affected)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn identity_goes_into_the_top_level_metadata() {
+        let body = r#"{"a":{"metadata":{"x":1}},"kind":"A","metadata":{"name":"n"},"spec":{"metadata":{}}}"#;
+        let value: Value = serde_json::from_str(&with_identity(body, "u-1", "e\"1")).unwrap();
+        assert_eq!(value["metadata"], serde_json::json!({"name": "n", "uid": "u-1", "etag": "e\"1"}));
+        assert_eq!(value["a"]["metadata"], serde_json::json!({"x": 1}));
+        let empty: Value = serde_json::from_str(&with_identity(r#"{"metadata":{}}"#, "u", "e")).unwrap();
+        assert_eq!(empty["metadata"], serde_json::json!({"uid": "u", "etag": "e"}));
+        let tricky = r#"{"kind":"a \" \"metadata\":{","metadata":{"name":"n"}}"#;
+        let value: Value = serde_json::from_str(&with_identity(tricky, "u", "e")).unwrap();
+        assert_eq!(value["metadata"]["uid"], "u");
+    }
 }
