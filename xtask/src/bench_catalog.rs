@@ -110,9 +110,10 @@ fn wait_for(since: Instant, limit: Duration, mut done: impl FnMut() -> bool) -> 
 
 /// Per-request times (ms) of `paths`, fetched in order on one keep-alive connection.
 fn timings(base: &str, paths: &[String]) -> Result<Vec<f64>, String> {
-    let mut command = Cmd::new("curl").args(["-s", "-o", "/dev/null", "-w", "%{http_code} %{time_total}\\n"]);
+    let mut command = Cmd::new("curl").args(["-s", "-w", "%{http_code} %{time_total}\\n"]);
     for path in paths {
-        command = command.arg(format!("{base}{path}"));
+        // Each URL needs its own `-o`; one curl keeps the connection alive.
+        command = command.args(["-o", "/dev/null"]).arg(format!("{base}{path}"));
     }
     let output = command.output().ok_or("curl failed")?;
     let mut times = Vec::new();

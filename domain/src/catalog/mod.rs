@@ -425,10 +425,7 @@ impl Catalog {
 
     /// Reads one location again and stores what changed.
     pub async fn refresh_location(&self, db: &Database, id: &str) -> Result<RefreshSummary> {
-        let row = store::locations::Entity::find_by_id(id.to_owned())
-            .one(db.connection())
-            .await?
-            .ok_or_else(|| DomainError::NotFound(format!("Location {id}")))?;
+        let row = self.location_row(db, id).await?;
         let place = location::parse_target(&row.kind, &row.target, &self.inner.settings.base_dir)
             .map_err(|reason| DomainError::invalid("target", reason))?;
         let harvest = self.harvest(&row.kind, &place).await;
@@ -531,20 +528,22 @@ impl Catalog {
             .collect())
     }
 
-    pub async fn location(&self, db: &Database, id: &str) -> Result<LocationInfo> {
-        let row = store::locations::Entity::find_by_id(id.to_owned())
+    /// The stored row of a location, or NotFound in Backstage's words.
+    async fn location_row(&self, db: &Database, id: &str) -> Result<store::locations::Model> {
+        store::locations::Entity::find_by_id(id.to_owned())
             .one(db.connection())
             .await?
-            .ok_or_else(|| DomainError::NotFound(format!("Found no location with ID {id}")))?;
+            .ok_or_else(|| DomainError::NotFound(format!("Found no location with ID {id}")))
+    }
+
+    pub async fn location(&self, db: &Database, id: &str) -> Result<LocationInfo> {
+        let row = self.location_row(db, id).await?;
         Ok(LocationInfo { id: row.id, kind: row.kind, target: row.target })
     }
 
     /// Who registered a location (None for configured ones).
     pub async fn location_creator(&self, db: &Database, id: &str) -> Result<Option<String>> {
-        let row = store::locations::Entity::find_by_id(id.to_owned())
-            .one(db.connection())
-            .await?
-            .ok_or_else(|| DomainError::NotFound(format!("Found no location with ID {id}")))?;
+        let row = self.location_row(db, id).await?;
         Ok(row.created_by)
     }
 
@@ -565,10 +564,7 @@ impl Catalog {
     }
 
     pub async fn location_health(&self, db: &Database, id: &str) -> Result<LocationHealth> {
-        let row = store::locations::Entity::find_by_id(id.to_owned())
-            .one(db.connection())
-            .await?
-            .ok_or_else(|| DomainError::NotFound(format!("Found no location with ID {id}")))?;
+        let row = self.location_row(db, id).await?;
         let count = self.index().entities_of_location(id).len() as u64;
         Ok(health_of(row, count))
     }
