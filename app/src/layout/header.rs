@@ -61,7 +61,7 @@ fn NavLinks() -> impl IntoView {
         .into_iter()
         .map(|(href, label)| {
             view! {
-                <A href=href attr:class="nav-link" exact=true>
+                <A href=href attr:class="nav-link" exact=href == "/">
                     {label}
                 </A>
             }

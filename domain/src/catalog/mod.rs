@@ -428,10 +428,13 @@ impl Catalog {
         let row = self.location_row(db, id).await?;
         let place = location::parse_target(&row.kind, &row.target, &self.inner.settings.base_dir)
             .map_err(|reason| DomainError::invalid("target", reason))?;
+        let started = std::time::Instant::now();
         let harvest = self.harvest(&row.kind, &place).await;
+        let read = started.elapsed();
         let _write = self.inner.writes.lock().await;
         let claims = self.claims();
         let applied = store::apply_harvest(db.connection(), id, harvest, &claims).await?;
+        let stored = started.elapsed() - read;
         let summary = RefreshSummary {
             added_or_changed: applied.upserted.len(),
             removed: applied.removed.len(),
@@ -439,7 +442,8 @@ impl Catalog {
             problems: applied.problems.len(),
         };
         self.apply_locally(applied.upserted, applied.removed.into_iter().map(|(uid, _)| uid).collect());
-        tracing::debug!(location = %row.target, ?summary, "location refreshed");
+        let indexed = started.elapsed() - read - stored;
+        tracing::debug!(location = %row.target, ?summary, ?read, ?stored, ?indexed, "location refreshed");
         Ok(summary)
     }
 

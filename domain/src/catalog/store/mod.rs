@@ -20,7 +20,7 @@ use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 
 /// Rows per multi-row INSERT or `IN (...)` list; well under both engines' parameter limits.
-const CHUNK: usize = 1000;
+const CHUNK: usize = 3000;
 
 /// What a refresh changed, for the in-memory index.
 #[derive(Debug, Default)]
