@@ -16,9 +16,18 @@ const CARGO_TOOLS: [CargoTool; 4] = [
 ];
 
 /// Debian packages: the browser for end2end tests, a load generator and curl
-/// for benchmarks, psql to create test databases, and fonts for screenshots.
-const DEBIAN_PACKAGES: [&str; 6] =
-    ["chromium", "wrk", "curl", "postgresql-client", "fonts-dejavu-core", "fonts-liberation"];
+/// for benchmarks, psql to create test databases, fonts for screenshots, and
+/// OpenSSL's headers with pkg-config for libgit2's https transport (git locations).
+const DEBIAN_PACKAGES: [&str; 8] = [
+    "chromium",
+    "wrk",
+    "curl",
+    "postgresql-client",
+    "fonts-dejavu-core",
+    "fonts-liberation",
+    "libssl-dev",
+    "pkg-config",
+];
 
 struct CargoTool {
     krate: &'static str,
