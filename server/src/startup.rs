@@ -153,17 +153,18 @@ async fn connect_database(
         match open_and_migrate(&services, &url, max_connections).await {
             Ok((database, facts)) => {
                 tracing::info!(database = %database.kind(), version = %facts.server_version, "database ready");
-                if let Some(sign_in_url) = &demo_admin {
-                    if let Err(err) = crate::commands::prepare_demo_admin(&database, sign_in_url).await {
-                        tracing::error!("cannot prepare the demo admin: {err}");
-                    }
-                }
                 match catalog.load(&database).await {
                     Ok(count) => tracing::info!("catalog index built from {count} stored entities"),
                     Err(err) => tracing::error!("cannot read the stored catalog: {err}"),
                 }
                 tokio::spawn(catalog::keep_current(catalog, database.clone()));
-                services.set_database(database, facts);
+                services.set_database(database.clone(), facts);
+                // Printed once the server answers, so the password works as soon as it is shown.
+                if let Some(sign_in_url) = &demo_admin {
+                    if let Err(err) = crate::commands::prepare_demo_admin(&database, sign_in_url).await {
+                        tracing::error!("cannot prepare the demo admin: {err}");
+                    }
+                }
                 return;
             }
             Err(domain::DomainError::UnsupportedDatabaseUrl { url }) => {
