@@ -202,7 +202,12 @@ pub async fn start(config: Config, database: TestDatabase) -> TestApp {
             .await
             .expect("server runs");
     });
-    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    // A page that never finishes fails its test instead of holding up the whole suite.
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
     TestApp { addr, database_url, client, kind, stop: Some(stop), server: Some(server), _database: database }
 }
 
