@@ -348,8 +348,6 @@ fn build_entity_page(
         .unwrap_or_default();
     let problems: Vec<LocationProblem> =
         provenance.problems.as_deref().and_then(|json| serde_json::from_str(json).ok()).unwrap_or_default();
-    let claims = viewer.claims.clone().unwrap_or_default();
-    let owner_refs: Vec<String> = relation_targets(&entity, "ownedBy");
     Some(EntityPage {
         uid: provenance.uid,
         entity_ref: row.entity_ref.clone(),
@@ -377,7 +375,9 @@ fn build_entity_page(
         location_id: provenance.location_id,
         refreshed_at: provenance.refreshed_at,
         problems,
-        can_change: owner_refs.iter().any(|owner| claims.contains(owner)),
+        // Owners and admins may; the caller decides with the access policy
+        // (`Catalog::authorize_change`), which knows the viewer's role.
+        can_change: false,
         can_star: viewer.starred.is_some(),
         starred: viewer.starred.as_ref().is_some_and(|starred| starred.contains(&row.entity_ref)),
         raw: serde_json::to_string_pretty(&entity).unwrap_or_default(),

@@ -2,7 +2,7 @@
 //! target into a readable [`Place`], and the Location entity Backstage
 //! generates for every registered location.
 
-use super::source::Place;
+use super::source::{normalize, Place};
 use serde_json::{json, Value};
 use sha1::{Digest, Sha1};
 use std::path::{Path, PathBuf};
@@ -22,7 +22,7 @@ pub fn parse_target(kind: &str, target: &str, base_dir: &Path) -> Result<Place, 
             let path = target.strip_prefix("file://").unwrap_or(target);
             let path = PathBuf::from(path);
             let absolute = if path.is_absolute() { path } else { base_dir.join(path) };
-            Ok(Place::File(clean(&absolute)))
+            Ok(Place::File(normalize(&absolute)))
         }
         "url" => {
             let url = url::Url::parse(target).map_err(|err| format!("\"{target}\" is not a URL: {err}"))?;
@@ -62,20 +62,6 @@ pub fn parse_git_target(target: &str) -> Result<Place, String> {
         branch: (!branch.is_empty()).then(|| branch.to_owned()),
         path: path.to_owned(),
     })
-}
-
-fn clean(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            std::path::Component::ParentDir => {
-                out.pop();
-            }
-            std::path::Component::CurDir => {}
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 /// The target as stored: files absolute, the rest as given.

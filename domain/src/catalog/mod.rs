@@ -244,14 +244,10 @@ impl Catalog {
             status: Set("pending".to_owned()),
             problems: Set("[]".to_owned()),
         };
-        store::locations::Entity::insert(row).exec(db.connection()).await.map_err(|err| {
-            let text = err.to_string().to_lowercase();
-            if text.contains("unique") || text.contains("duplicate") {
-                DomainError::Conflict(format!("Location {kind}:{target} already exists"))
-            } else {
-                DomainError::Database(err)
-            }
-        })?;
+        store::locations::Entity::insert(row)
+            .exec(db.connection())
+            .await
+            .map_err(|err| store::conflict_or(err, || format!("Location {kind}:{target} already exists")))?;
         Ok(LocationInfo { id, kind: kind.to_owned(), target: target.to_owned() })
     }
 
@@ -317,14 +313,7 @@ impl Catalog {
             .filter(store::locations::Column::Id.eq(id))
             .exec(db.connection())
             .await
-            .map_err(|err| {
-                let text = err.to_string().to_lowercase();
-                if text.contains("unique") || text.contains("duplicate") {
-                    DomainError::Conflict(format!("Location {kind}:{target} already exists"))
-                } else {
-                    DomainError::Database(err)
-                }
-            })?;
+            .map_err(|err| store::conflict_or(err, || format!("Location {kind}:{target} already exists")))?;
         if updated.rows_affected == 0 {
             return Err(DomainError::NotFound(format!("Found no location with ID {id}")));
         }
@@ -569,7 +558,7 @@ impl Catalog {
 
     pub async fn location_health(&self, db: &Database, id: &str) -> Result<LocationHealth> {
         let row = self.location_row(db, id).await?;
-        let count = self.index().entities_of_location(id).len() as u64;
+        let count = self.index().location_counts().get(id).copied().unwrap_or(0);
         Ok(health_of(row, count))
     }
 

@@ -119,7 +119,7 @@ impl std::fmt::Display for Place {
 }
 
 /// Removes `.` and `..` without touching the disk.
-fn normalize(path: &Path) -> PathBuf {
+pub(super) fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for component in path.components() {
         match component {

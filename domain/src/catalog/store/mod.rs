@@ -180,7 +180,12 @@ pub async fn apply_harvest(
                 }
             })
             .collect();
-        entities::Entity::insert_many(models).exec(&transaction).await.map_err(|err| conflict_or(err, location_id))?;
+        entities::Entity::insert_many(models).exec(&transaction).await.map_err(|err| {
+            // Another replica stored the same entity first.
+            conflict_or(err, || {
+                format!("location {location_id}: an entity it holds was stored by another location at the same moment; it will be retried")
+            })
+        })?;
     }
     let mut upserted = rows;
     for (uid, entity_ref, _) in &kept_with_problems {
@@ -220,13 +225,12 @@ pub async fn apply_harvest(
     Ok(applied)
 }
 
-/// A unique-key clash on insert means another replica stored the same entity first.
-fn conflict_or(err: sea_orm::DbErr, location_id: &str) -> DomainError {
+/// `conflict` when the error is a unique-key clash (SQLite and PostgreSQL
+/// word it differently), the database error otherwise.
+pub fn conflict_or(err: sea_orm::DbErr, conflict: impl FnOnce() -> String) -> DomainError {
     let text = err.to_string().to_lowercase();
     if text.contains("unique") || text.contains("duplicate") {
-        DomainError::Conflict(format!(
-            "location {location_id}: an entity it holds was stored by another location at the same moment; it will be retried"
-        ))
+        DomainError::Conflict(conflict())
     } else {
         DomainError::Database(err)
     }
