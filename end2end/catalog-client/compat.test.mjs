@@ -160,6 +160,7 @@ test('addLocation (dry run, register, conflict, refresh on conflict), updateLoca
 
   const added = await client.addLocation({ type: 'file', target: file }, auth);
   assert.equal(added.location.target, file);
+  assert.deepEqual(added.entities, []);
   assert.ok(await client.getEntityByRef('component:default/client-made', auth));
   await assert.rejects(client.addLocation({ type: 'file', target: file }, auth), (error) => error.response?.status === 409);
   const again = await client.addLocation({ type: 'file', target: file, onConflict: 'refresh' }, auth);

@@ -37,7 +37,7 @@ impl Catalog {
         let actor = caller.principal.and_then(Principal::username);
         let registered = self.register(db, kind, target, Origin::Api, actor).await?;
         let target = format!("{}:{}", registered.location.kind, registered.location.target);
-        let details = serde_json::json!({"entities": registered.entities.len(), "problems": registered.problems.len()});
+        let details = serde_json::json!({"entities": registered.imported.len(), "problems": registered.problems.len()});
         audit::record(db.connection(), caller.record("catalog.location_registered", target).details(details)).await?;
         Ok(registered)
     }
@@ -57,9 +57,7 @@ impl Catalog {
                 let existing =
                     self.location_by_target(db, kind, target).await?.ok_or(DomainError::Conflict(message))?;
                 self.refresh_location(db, &existing.id).await?;
-                let entities = self.entities_of_location(db, &existing.id).await?;
-                let problems = self.location_health(db, &existing.id).await?.problems;
-                Ok(Registered { location: existing, entities, problems, exists: true })
+                self.registered(db, existing, true).await
             }
             other => other,
         }

@@ -2,7 +2,9 @@
 //! file, split it into documents, resolve `$text`/`$json`/`$yaml`
 //! substitutions, check every document, and follow Location entities to
 //! further files (each place at most once, so cycles end). Nothing here
-//! touches the database: the result is a [`Harvest`] that the store applies.
+//! touches the database: entities go to a [`Sink`] as they are read (the
+//! store writes them in batches meanwhile), and what went wrong comes back
+//! as a [`Harvest`].
 
 use super::descriptor::{self, CheckedEntity, Problem};
 use super::source::{Place, Reader};
@@ -43,18 +45,21 @@ impl Found {
 
 pub use model::catalog::LocationProblem;
 
-/// Everything one location yielded.
+/// Where entities go as they are read.
+pub type Sink = tokio::sync::mpsc::Sender<Found>;
+
+/// What went wrong while a location was read.
 #[derive(Debug, Default)]
 pub struct Harvest {
-    pub found: Vec<Found>,
     pub problems: Vec<LocationProblem>,
     /// Files that could not be read or parsed at all: what they brought
     /// before stays as it was.
     pub unreadable: HashSet<String>,
 }
 
-/// Reads the location `root` (type `file`, `url` or `git`).
-pub async fn harvest(reader: &Reader, root: &Place, limits: YamlLimits) -> Harvest {
+/// Reads the location `root` (type `file`, `url` or `git`), sending each
+/// entity to `sink`; stops early when nobody receives any more.
+pub async fn harvest(reader: &Reader, root: &Place, limits: YamlLimits, sink: &Sink) -> Harvest {
     let mut harvest = Harvest::default();
     let origin = root.location_ref();
     let mut queue = VecDeque::from([root.clone()]);
@@ -82,7 +87,9 @@ pub async fn harvest(reader: &Reader, root: &Place, limits: YamlLimits) -> Harve
             if file != place && !seen.insert(file.clone()) {
                 continue;
             }
-            read_file(reader, &file, &origin, limits, &mut harvest, &mut queue).await;
+            if !read_file(reader, &file, &origin, limits, &mut harvest, &mut queue, sink).await {
+                return harvest;
+            }
         }
     }
     harvest
@@ -92,6 +99,9 @@ fn problem(place: &Place, document: Option<usize>, message: String) -> LocationP
     LocationProblem { source: place.location_ref(), document, line: None, field: None, message, entity_ref: None }
 }
 
+/// Reads one file into `sink`; `false` when the sink is closed. A syntax
+/// error ends the file there: the documents before it count, and what the
+/// file brought before stays as it was.
 async fn read_file(
     reader: &Reader,
     file: &Place,
@@ -99,32 +109,33 @@ async fn read_file(
     limits: YamlLimits,
     harvest: &mut Harvest,
     queue: &mut VecDeque<Place>,
-) {
+    sink: &Sink,
+) -> bool {
     let source = file.location_ref();
     let text = match reader.read(file).await {
         Ok(text) => text,
         Err(message) => {
             harvest.unreadable.insert(source);
             harvest.problems.push(problem(file, None, message));
-            return;
+            return true;
         }
     };
-    let documents = match yaml::parse_documents(&text, limits) {
-        Ok(documents) => documents,
-        Err(err) => {
-            harvest.unreadable.insert(source.clone());
-            harvest.problems.push(LocationProblem {
-                source,
-                document: Some(err.document),
-                line: Some(err.line),
-                field: None,
-                message: format!("not valid YAML: {} (column {})", err.message, err.column),
-                entity_ref: None,
-            });
-            return;
-        }
-    };
-    for document in documents {
+    for document in yaml::Documents::new(&text, limits) {
+        let document = match document {
+            Ok(document) => document,
+            Err(err) => {
+                harvest.unreadable.insert(source.clone());
+                harvest.problems.push(LocationProblem {
+                    source,
+                    document: Some(err.document),
+                    line: Some(err.line),
+                    field: None,
+                    message: format!("not valid YAML: {} (column {})", err.message, err.column),
+                    entity_ref: None,
+                });
+                return true;
+            }
+        };
         let mut entity = document.value();
         if entity.is_null() {
             continue;
@@ -140,7 +151,9 @@ async fn read_file(
                     follow_location(file, &entity, document.number, harvest, queue);
                 }
                 annotate(&mut entity, &source, origin, file);
-                harvest.found.push(Found::new(&entity, &checked, source.clone()));
+                if sink.send(Found::new(&entity, &checked, source.clone())).await.is_err() {
+                    return false;
+                }
             }
             Err(problems) => {
                 let entity_ref = readable_ref(&entity);
@@ -158,6 +171,7 @@ async fn read_file(
             }
         }
     }
+    true
 }
 
 /// `kind:namespace/name` of a document that failed its checks, when those

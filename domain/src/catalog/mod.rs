@@ -15,6 +15,7 @@ pub mod descriptor;
 pub mod git;
 pub mod harvest;
 pub mod index;
+mod indexer;
 pub mod location;
 pub mod ownership;
 pub mod predicate;
@@ -97,8 +98,11 @@ pub struct LocationInfo {
 #[derive(Debug)]
 pub struct Registered {
     pub location: LocationInfo,
-    /// The entities read, as they will be stored.
+    /// The entities read, as they would be stored (dry run only: like
+    /// Backstage, a real registration answers with an empty list).
     pub entities: Vec<Value>,
+    /// References of what the location holds now (real registration only).
+    pub imported: Vec<String>,
     pub problems: Vec<LocationProblem>,
     /// The location was registered already (dry run only).
     pub exists: bool,
@@ -112,6 +116,9 @@ pub struct RefreshSummary {
     pub unchanged: usize,
     pub problems: usize,
 }
+
+/// Entities read ahead of the store, and the most written in one batch.
+const READ_AHEAD: usize = 2000;
 
 /// The catalog service; cheap to clone.
 #[derive(Clone, Debug)]
@@ -129,7 +136,8 @@ struct Inner {
     /// The last change-log row this replica has applied.
     followed: Mutex<i64>,
     /// Uids this replica wrote itself and has already applied.
-    applied_locally: Mutex<HashSet<String>>,
+    applied_locally: Mutex<HashSet<u128>>,
+    indexer: indexer::Indexer,
     bodies: bodies::Bodies,
 }
 
@@ -144,6 +152,7 @@ impl Catalog {
                 writes: tokio::sync::Mutex::new(()),
                 followed: Mutex::new(0),
                 applied_locally: Mutex::new(HashSet::new()),
+                indexer: indexer::Indexer::start(),
                 bodies: bodies::Bodies::default(),
             }),
         }
@@ -158,22 +167,51 @@ impl Catalog {
         self.inner.index.read().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    fn with_index_mut<T>(&self, change: impl FnOnce(&mut Index) -> T) -> T {
-        let mut index = self.inner.index.write().unwrap_or_else(std::sync::PoisonError::into_inner);
-        change(&mut index)
+    /// Changes the index on the index thread (see [`indexer`]).
+    async fn with_index_mut<T: Send + 'static>(
+        &self,
+        change: impl FnOnce(&mut Index) -> T + Send + 'static,
+    ) -> Result<T> {
+        let inner = self.inner.clone();
+        self.inner
+            .indexer
+            .run(move || {
+                let mut index = inner.index.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+                change(&mut index)
+            })
+            .await
+            .ok_or_else(|| DomainError::NotReady("the catalog index could not take a change".to_owned()))
     }
 
     /// Builds the index from the database (at start-up).
     pub async fn load(&self, db: &Database) -> Result<u64> {
         let last = store::last_change(db.connection()).await?;
-        let mut loaded = Vec::new();
-        let count = store::load_all(db.connection(), |entity| loaded.push(entity)).await?;
-        self.with_index_mut(|index| {
-            *index = Index::default();
-            for entity in loaded {
-                index.upsert(entity);
-            }
-        });
+        // Page by page into a fresh index, so no more than a page of bodies
+        // is held at once; readers keep the old one until the swap.
+        let fresh = Arc::new(Mutex::new(Index::default()));
+        let mut count = 0;
+        let mut after = String::new();
+        loop {
+            let page = store::load_page(db.connection(), &after).await?;
+            let Some(last) = page.last() else { break };
+            after = last.uid.clone();
+            count += page.len() as u64;
+            let building = fresh.clone();
+            self.inner
+                .indexer
+                .run(move || {
+                    let mut index = building.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                    for entity in page {
+                        index.upsert(entity);
+                    }
+                })
+                .await;
+        }
+        self.with_index_mut(move |index| {
+            let mut fresh = fresh.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            std::mem::swap(index, &mut fresh);
+        })
+        .await?;
         if let Ok(mut followed) = self.inner.followed.lock() {
             *followed = last;
         }
@@ -257,11 +295,11 @@ impl Catalog {
         let place = self.place(kind, target)?;
         let target = location::stored_target(&place);
         let exists = self.find_location(db, kind, &target).await?;
-        let harvest = self.harvest(kind, &place).await;
+        let (found, harvest) = self.harvest_all(kind, &place).await;
         let claims = self.claims();
         let mut problems = harvest.problems;
         let mut entities = Vec::new();
-        for found in harvest.found {
+        for found in found {
             let entity_ref = found.entity_ref.clone();
             match claims.get(&entity_ref) {
                 Some(other) if exists.as_ref().is_none_or(|row| row.id != *other) => problems.push(LocationProblem {
@@ -279,6 +317,7 @@ impl Catalog {
         Ok(Registered {
             location: LocationInfo { id, kind: kind.to_owned(), target },
             entities,
+            imported: Vec::new(),
             problems,
             exists: exists.is_some(),
         })
@@ -298,9 +337,16 @@ impl Catalog {
         let target = location::stored_target(&place);
         let info = self.insert_location(db, kind, &target, origin, actor).await?;
         self.refresh_location(db, &info.id).await?;
-        let entities = self.entities_of_location(db, &info.id).await?;
-        let problems = self.location_health(db, &info.id).await?.problems;
-        Ok(Registered { location: info, entities, problems, exists: false })
+        self.registered(db, info, false).await
+    }
+
+    /// What a location holds after it was read: its references and problems.
+    pub(crate) async fn registered(&self, db: &Database, location: LocationInfo, exists: bool) -> Result<Registered> {
+        let mut imported: Vec<String> =
+            self.index().entities_of_location(&location.id).into_iter().map(|(_, entity_ref)| entity_ref).collect();
+        imported.sort_unstable();
+        let problems = self.location_health(db, &location.id).await?.problems;
+        Ok(Registered { location, entities: Vec::new(), imported, problems, exists })
     }
 
     /// Points a location somewhere else (`PUT /locations/:id`) and reads it.
@@ -330,22 +376,6 @@ impl Catalog {
             kind: row.kind,
             target: row.target,
         }))
-    }
-
-    /// The full JSON of every entity a location brought.
-    pub async fn entities_of_location(&self, db: &Database, location_id: &str) -> Result<Vec<Value>> {
-        let planned = {
-            let index = self.index();
-            let items = index
-                .entities_of_location(location_id)
-                .into_iter()
-                .filter_map(|(uid, _)| index.id_by_uid(&uid))
-                .map(|id| index.extras(id))
-                .collect();
-            bodies::Planned { items, ..bodies::Planned::default() }
-        };
-        let json = self.finish(db, planned).await?;
-        Ok(serde_json::from_str::<Vec<Value>>(&json).unwrap_or_default())
     }
 
     /// Fills in the bodies of a planned answer.
@@ -398,13 +428,30 @@ impl Catalog {
         Ok(place)
     }
 
-    async fn harvest(&self, kind: &str, place: &Place) -> Harvest {
-        let mut harvest = harvest::harvest(&self.inner.reader, place, self.inner.settings.yaml_limits).await;
+    /// Reads a location into `sink`, the Location entity Backstage makes
+    /// for it first.
+    async fn harvest(&self, kind: &str, place: &Place, sink: harvest::Sink) -> Harvest {
         let generated = location::generated_location_entity(kind, &location::stored_target(place));
         if let Ok(checked) = descriptor::check(&generated) {
-            harvest.found.insert(0, Found::new(&generated, &checked, format!("{kind}:{place}")));
+            if sink.send(Found::new(&generated, &checked, format!("{kind}:{place}"))).await.is_err() {
+                return Harvest::default();
+            }
         }
-        harvest
+        harvest::harvest(&self.inner.reader, place, self.inner.settings.yaml_limits, &sink).await
+    }
+
+    /// Reads a whole location into memory (previews only).
+    async fn harvest_all(&self, kind: &str, place: &Place) -> (Vec<Found>, Harvest) {
+        let (sink, mut entities) = tokio::sync::mpsc::channel(READ_AHEAD);
+        let collect = async {
+            let mut found = Vec::new();
+            while let Some(entity) = entities.recv().await {
+                found.push(entity);
+            }
+            found
+        };
+        let (harvest, found) = tokio::join!(self.harvest(kind, place, sink), collect);
+        (found, harvest)
     }
 
     /// Who holds each entity reference now: `entity_ref -> location id`.
@@ -412,44 +459,60 @@ impl Catalog {
         self.index().claims()
     }
 
-    /// Reads one location again and stores what changed.
+    /// Reads one location again and stores what changed: entities are
+    /// written and indexed in batches while the files are still being read,
+    /// then what the files no longer hold is removed.
     pub async fn refresh_location(&self, db: &Database, id: &str) -> Result<RefreshSummary> {
         let row = self.location_row(db, id).await?;
         let place = location::parse_target(&row.kind, &row.target, &self.inner.settings.base_dir)
             .map_err(|reason| DomainError::invalid("target", reason))?;
         let started = std::time::Instant::now();
-        let harvest = self.harvest(&row.kind, &place).await;
-        let read = started.elapsed();
         let _write = self.inner.writes.lock().await;
         let claims = self.claims();
-        let applied = store::apply_harvest(db.connection(), id, harvest, &claims).await?;
-        let stored = started.elapsed() - read;
-        let summary = RefreshSummary {
-            added_or_changed: applied.upserted.len(),
-            removed: applied.removed.len(),
-            unchanged: applied.unchanged,
-            problems: applied.problems.len(),
+        let (sink, mut entities) = tokio::sync::mpsc::channel(READ_AHEAD);
+        let write = async {
+            let mut applier = store::Applier::start(db.connection(), id, &claims).await?;
+            let mut written = 0;
+            let mut batch = Vec::with_capacity(READ_AHEAD);
+            while entities.recv_many(&mut batch, READ_AHEAD).await > 0 {
+                let stored = applier.write(db.connection(), std::mem::take(&mut batch)).await?;
+                written += stored.len();
+                self.apply_locally(stored, Vec::new()).await?;
+            }
+            Ok::<_, DomainError>((applier, written))
         };
-        self.apply_locally(applied.upserted, applied.removed.into_iter().map(|(uid, _)| uid).collect());
-        let indexed = started.elapsed() - read - stored;
-        tracing::debug!(location = %row.target, ?summary, ?read, ?stored, ?indexed, "location refreshed");
+        let (harvest, written) = tokio::join!(self.harvest(&row.kind, &place, sink), write);
+        let (applier, written) = written?;
+        let read_and_written = started.elapsed();
+        let settled = applier.settle(db.connection(), harvest).await?;
+        let summary = RefreshSummary {
+            added_or_changed: written + settled.upserted.len(),
+            removed: settled.removed.len(),
+            unchanged: settled.unchanged,
+            problems: settled.problems.len(),
+        };
+        self.apply_locally(settled.upserted, settled.removed.into_iter().map(|(uid, _)| uid).collect()).await?;
+        let settled = started.elapsed() - read_and_written;
+        tracing::debug!(location = %row.target, ?summary, ?read_and_written, ?settled, "location refreshed");
         Ok(summary)
     }
 
-    fn apply_locally(&self, upserted: Vec<StoredEntity>, removed: Vec<String>) {
+    async fn apply_locally(&self, upserted: Vec<StoredEntity>, removed: Vec<String>) -> Result<()> {
+        let uids: Vec<&str> =
+            upserted.iter().map(|entity| entity.uid.as_str()).chain(removed.iter().map(String::as_str)).collect();
         if let Ok(mut local) = self.inner.applied_locally.lock() {
-            local.extend(upserted.iter().map(|entity| entity.uid.clone()));
-            local.extend(removed.iter().cloned());
+            local.extend(uids.iter().filter_map(|uid| index::parse_uid(uid)));
         }
-        self.forget_bodies(upserted.iter().map(|entity| entity.uid.as_str()).chain(removed.iter().map(String::as_str)));
-        self.with_index_mut(|index| {
+        self.forget_bodies(uids.into_iter());
+        self.with_index_mut(move |index| {
             for uid in &removed {
                 index.remove(uid);
             }
             for entity in upserted {
                 index.upsert(entity);
             }
-        });
+        })
+        .await
     }
 
     fn forget_bodies<'a>(&self, uids: impl Iterator<Item = &'a str>) {
@@ -496,8 +559,7 @@ impl Catalog {
         let gone = store::delete_location(db.connection(), id)
             .await?
             .ok_or_else(|| DomainError::NotFound(format!("Found no location with ID {id}")))?;
-        self.apply_locally(Vec::new(), gone.into_iter().map(|(uid, _)| uid).collect());
-        Ok(())
+        self.apply_locally(Vec::new(), gone.into_iter().map(|(uid, _)| uid).collect()).await
     }
 
     /// Removes one entity until its location is read again.
@@ -506,7 +568,7 @@ impl Catalog {
         let entity_ref = store::delete_entity(db.connection(), uid)
             .await?
             .ok_or_else(|| DomainError::NotFound(format!("No entity with uid {uid}")))?;
-        self.apply_locally(Vec::new(), vec![uid.to_owned()]);
+        self.apply_locally(Vec::new(), vec![uid.to_owned()]).await?;
         Ok(entity_ref)
     }
 
@@ -573,7 +635,7 @@ impl Catalog {
         {
             let mut local = self.inner.applied_locally.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             for change in &changes {
-                if local.remove(&change.uid) {
+                if index::parse_uid(&change.uid).is_some_and(|uid| local.remove(&uid)) {
                     continue;
                 }
                 if change.op == "delete" {
@@ -588,14 +650,15 @@ impl Catalog {
         let found: HashSet<&str> = fresh.iter().map(|entity| entity.uid.as_str()).collect();
         // An upsert whose row is gone again was deleted later; drop it too.
         removals.extend(upserts.iter().filter(|uid| !found.contains(uid.as_str())).cloned());
-        self.with_index_mut(|index| {
+        self.with_index_mut(move |index| {
             for uid in &removals {
                 index.remove(uid);
             }
             for entity in fresh {
                 index.upsert(entity);
             }
-        });
+        })
+        .await?;
         if let Ok(mut followed) = self.inner.followed.lock() {
             *followed = last;
         }

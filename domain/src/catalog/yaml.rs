@@ -62,26 +62,53 @@ impl std::fmt::Display for YamlError {
 /// as Backstage skips them; a syntax error anywhere fails the file, because
 /// the documents after it cannot be told apart reliably.
 pub fn parse_documents(text: &str, limits: YamlLimits) -> Result<Vec<YamlDocument>, YamlError> {
-    let mut builder = Builder::new(limits);
-    let mut parser = Parser::new_from_str(text);
-    loop {
-        let (event, mark) = parser.next_token().map_err(|err| YamlError {
-            document: builder.documents.len() + 1,
-            line: err.marker().line(),
-            column: err.marker().col() + 1,
-            message: err.info().to_owned(),
-        })?;
-        if event == Event::StreamEnd {
-            break;
-        }
-        builder.on_event(event, mark).map_err(|message| YamlError {
-            document: builder.documents.len() + 1,
-            line: mark.line(),
-            column: mark.col() + 1,
-            message,
-        })?;
+    Documents::new(text, limits).collect()
+}
+
+/// The documents of `text`, read one at a time as the caller asks for them,
+/// so a 100,000-document file is never held as documents all at once. After
+/// a syntax error it yields that error and ends.
+pub struct Documents<'a> {
+    parser: Parser<std::str::Chars<'a>>,
+    builder: Builder,
+    ended: bool,
+}
+
+impl<'a> Documents<'a> {
+    pub fn new(text: &'a str, limits: YamlLimits) -> Self {
+        Self { parser: Parser::new_from_str(text), builder: Builder::new(limits), ended: false }
     }
-    Ok(builder.documents)
+
+    fn fail(&mut self, line: usize, column: usize, message: String) -> Option<Result<YamlDocument, YamlError>> {
+        self.ended = true;
+        Some(Err(YamlError { document: self.builder.finished + 1, line, column, message }))
+    }
+}
+
+impl Iterator for Documents<'_> {
+    type Item = Result<YamlDocument, YamlError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while !self.ended {
+            let (event, mark) = match self.parser.next_token() {
+                Ok(next) => next,
+                Err(err) => {
+                    return self.fail(err.marker().line(), err.marker().col() + 1, err.info().to_owned());
+                }
+            };
+            if event == Event::StreamEnd {
+                self.ended = true;
+                break;
+            }
+            if let Err(message) = self.builder.on_event(event, mark) {
+                return self.fail(mark.line(), mark.col() + 1, message);
+            }
+            if let Some(document) = self.builder.ready.take() {
+                return Some(Ok(document));
+            }
+        }
+        None
+    }
 }
 
 /// The 1-based line where `path` (`spec.owner`, `spec.dependsOn[1]`) is
@@ -230,7 +257,10 @@ enum Frame {
 
 struct Builder {
     limits: YamlLimits,
-    documents: Vec<YamlDocument>,
+    /// Documents finished so far, empty ones included.
+    finished: usize,
+    /// The document just finished, until the reader takes it.
+    ready: Option<YamlDocument>,
     stack: Vec<Frame>,
     anchors: HashMap<usize, (Value, usize)>,
     alias_nodes: usize,
@@ -242,7 +272,8 @@ impl Builder {
     fn new(limits: YamlLimits) -> Self {
         Self {
             limits,
-            documents: Vec::new(),
+            finished: 0,
+            ready: None,
             stack: Vec::new(),
             anchors: HashMap::new(),
             alias_nodes: 0,
@@ -259,17 +290,20 @@ impl Builder {
                 self.anchors.clear();
             }
             Event::DocumentEnd => {
-                let number = self.documents.len() + 1;
+                self.finished += 1;
+                let number = self.finished;
                 // Documents are numbered as written, empty ones included, so a
                 // number in an error matches what the author counts.
                 match self.root.take() {
-                    Some(Value::Null) | None => self.documents.push(YamlDocument {
-                        number,
-                        line: self.document_line.max(mark.line()),
-                        json: "null".to_owned(),
-                    }),
+                    Some(Value::Null) | None => {
+                        self.ready = Some(YamlDocument {
+                            number,
+                            line: self.document_line.max(mark.line()),
+                            json: "null".to_owned(),
+                        })
+                    }
                     Some(value) => {
-                        self.documents.push(YamlDocument { number, line: self.document_line, json: value.to_string() })
+                        self.ready = Some(YamlDocument { number, line: self.document_line, json: value.to_string() })
                     }
                 }
             }

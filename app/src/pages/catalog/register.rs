@@ -17,18 +17,35 @@ use serde::{Deserialize, Serialize};
 pub struct LocationPreview {
     pub kind: String,
     pub target: String,
-    /// (entity ref, kind, title or name) of each entity read.
+    /// How many entities it holds.
+    pub total: usize,
+    /// (entity ref, kind, title or name) of the first [`LISTED`] of them.
     pub entities: Vec<(String, String, String)>,
     pub problems: Vec<LocationProblem>,
     /// Registered already (preview) or just now (import).
     pub registered: bool,
 }
 
+/// Entities listed on the page; a location may hold a hundred thousand.
+const LISTED: usize = 500;
+
 #[cfg(feature = "ssr")]
 fn preview_of(registered: domain::catalog::Registered, done: bool) -> LocationPreview {
-    let entities = registered
+    let total = if done { registered.imported.len() } else { registered.entities.len() };
+    let imported = registered.imported.iter().take(LISTED).filter_map(|entity_ref| {
+        let reference = model::catalog::EntityRef::parse(entity_ref, None, None).ok()?;
+        let kind = domain::catalog::descriptor::KINDS
+            .iter()
+            .map(|(kind, _)| *kind)
+            .find(|kind| kind.eq_ignore_ascii_case(&reference.kind))
+            .unwrap_or(&reference.kind)
+            .to_owned();
+        Some((entity_ref.clone(), kind, reference.name))
+    });
+    let read = registered
         .entities
         .iter()
+        .take(LISTED)
         .filter_map(|entity| {
             let kind = entity.get("kind")?.as_str()?.to_owned();
             let metadata = entity.get("metadata")?;
@@ -36,12 +53,12 @@ fn preview_of(registered: domain::catalog::Registered, done: bool) -> LocationPr
             let namespace = metadata.get("namespace").and_then(|n| n.as_str()).unwrap_or("default");
             let title = metadata.get("title").and_then(|t| t.as_str()).unwrap_or(name).to_owned();
             Some((model::catalog::EntityRef::new(&kind, namespace, name).canonical(), kind, title))
-        })
-        .collect();
+        });
     LocationPreview {
-        kind: registered.location.kind,
-        target: registered.location.target,
-        entities,
+        kind: registered.location.kind.clone(),
+        target: registered.location.target.clone(),
+        total,
+        entities: if done { imported.collect() } else { read.collect() },
         problems: registered.problems,
         registered: done || registered.exists,
     }
@@ -150,7 +167,8 @@ fn Register() -> impl IntoView {
 }
 
 #[component]
-fn EntityList(entities: Vec<(String, String, String)>, linked: bool) -> impl IntoView {
+fn EntityList(entities: Vec<(String, String, String)>, total: usize, linked: bool) -> impl IntoView {
+    let more = total.saturating_sub(entities.len());
     view! {
         <ul class="preview-list">
             {entities
@@ -171,6 +189,7 @@ fn EntityList(entities: Vec<(String, String, String)>, linked: bool) -> impl Int
                     }
                 })
                 .collect_view()}
+            {(more > 0).then(|| view! { <li class="muted">{format!("… and {more} more")}</li> })}
         </ul>
     }
 }
@@ -189,12 +208,12 @@ fn Problems(problems: Vec<LocationProblem>) -> impl IntoView {
 
 #[component]
 fn Preview(result: LocationPreview, register: ServerAction<RegisterLocation>) -> impl IntoView {
-    let count = result.entities.len();
+    let count = result.total;
     let (kind, target) = (result.kind.clone(), result.target.clone());
     view! {
         <Card title="What would be imported" description=format!("{count} entities from {}", result.target)>
             <Problems problems=result.problems.clone() />
-            <EntityList entities=result.entities.clone() linked=false />
+            <EntityList entities=result.entities.clone() total=result.total linked=false />
             {if result.registered {
                 view! {
                     <p class="alert alert-warning" role="status">
@@ -222,12 +241,12 @@ fn Preview(result: LocationPreview, register: ServerAction<RegisterLocation>) ->
 #[component]
 fn Outcome(result: LocationPreview) -> impl IntoView {
     view! {
-        <Card title="Imported" description=format!("{} entities from {}", result.entities.len(), result.target)>
+        <Card title="Imported" description=format!("{} entities from {}", result.total, result.target)>
             <p class="alert alert-success" role="status">
                 "Registered. Portico reads this location again on every refresh."
             </p>
             <Problems problems=result.problems.clone() />
-            <EntityList entities=result.entities.clone() linked=true />
+            <EntityList entities=result.entities.clone() total=result.total linked=true />
             <a class="btn btn-secondary" href="/catalog">
                 "Go to the catalog"
             </a>

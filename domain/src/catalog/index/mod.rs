@@ -9,11 +9,13 @@
 //! not with the size of API definitions. Strings live once, in an arena.
 
 mod postings;
+mod shelf;
 mod strings;
 
 use super::descriptor;
 use postings::Postings;
 use roaring::RoaringBitmap;
+use shelf::{Part, Shelf};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -23,8 +25,9 @@ use strings::Strings;
 /// can be tested for presence but not matched.
 const MAX_SEARCH_LENGTH: usize = 200;
 
-/// A value id meaning "present, but null or too long to match".
-const NULL_VALUE: u32 = u32::MAX;
+/// Removed entities whose pairs are dropped in one go once there are this
+/// many (or a quarter of the live ones).
+const PURGE_AFTER: u64 = 4096;
 
 /// The relation types, so a relation is stored as a byte.
 const RELATION_KINDS: &[&str] = &[
@@ -100,47 +103,96 @@ pub struct Order {
 }
 
 struct Slot {
-    uid: u128,
+    /// The UUID, as two halves (a `u128` would pad every slot to 16 bytes).
+    uid: [u64; 2],
     /// Value id of the canonical reference.
     reference: u32,
     location: u32,
-    /// Value id of the file it came from.
+    /// Id of the file it came from, in the sources arena.
     source: u32,
-    refreshed_at: Box<str>,
-    problems: Option<Box<str>>,
-    /// Search pairs of the body: (key id, lowercased value id or NULL_VALUE).
-    fields: Box<[(u32, u32)]>,
-    /// Relations this entity declared: (type, source ref id, target ref id).
-    declared: Box<[(u8, u32, u32)]>,
+    /// Milliseconds since the epoch of the last refresh that read it.
+    refreshed_at: i64,
+    /// The relations it declared, on the declared shelf.
+    declared: Part,
 }
 
-/// Relations from one source: (type, target ref id, how many entities declare it).
-type Edges = Vec<(u8, u32, u32)>;
+impl Slot {
+    fn uid(&self) -> u128 {
+        (u128::from(self.uid[0]) << 64) | u128::from(self.uid[1])
+    }
+}
+
+/// A relation an entity declared; the entity itself is the other end.
+#[derive(Debug, Clone, Copy)]
+struct Declared {
+    other: u32,
+    kind: u8,
+    /// The entity is the source (`ownedBy` from a component), not the target.
+    outgoing: bool,
+}
+
+/// A relation from one source, and how many entities declare it.
+#[derive(Debug, Clone, Copy)]
+struct Edge {
+    target: u32,
+    declarers: u16,
+    kind: u8,
+}
+
 /// Cached orderings: field → (index generation, ids in order, where entities without a value start).
 type OrderCache = Mutex<HashMap<String, (u64, Arc<Vec<u32>>, usize)>>;
 
 /// The index itself; [`super::Catalog`] keeps it behind a lock.
-#[derive(Default)]
 pub struct Index {
-    slots: Vec<Option<Slot>>,
+    /// By entity id; only ids in `live` hold an entity.
+    slots: Vec<Slot>,
     free: Vec<u32>,
     live: RoaringBitmap,
     by_ref: HashMap<u32, u32>,
     by_uid: HashMap<u128, u32>,
     keys: Strings,
+    /// Values and entity references, case-insensitive, first spelling kept.
     values: Strings,
+    /// The files entities came from.
+    sources: Strings,
     locations: Vec<Arc<str>>,
+    /// Removed entities whose pairs are still in `postings`; their ids are
+    /// reused once [`Postings::purge`] has dropped them.
+    dead: RoaringBitmap,
+    declared: Shelf<Declared>,
     postings: Postings,
     /// key → entities having it (any value, null included).
     with_key: HashMap<u32, RoaringBitmap>,
-    /// key → value ids that some entity has under it.
-    values_of_key: HashMap<u32, RoaringBitmap>,
-    /// lowercased value id → the first spelling seen, when it differs.
-    original: HashMap<u32, u32>,
-    /// source ref id → relations from it.
-    edges: HashMap<u32, Edges>,
+    /// source ref id → relations from it, sorted by (kind, target).
+    edges: HashMap<u32, Vec<Edge>>,
+    /// Problems of the latest read, for the few entities whose file turned bad.
+    problems: HashMap<u32, Box<str>>,
     generation: u64,
     orders: OrderCache,
+}
+
+impl Default for Index {
+    fn default() -> Self {
+        Self {
+            slots: Vec::new(),
+            free: Vec::new(),
+            live: RoaringBitmap::new(),
+            by_ref: HashMap::new(),
+            by_uid: HashMap::new(),
+            keys: Strings::default(),
+            values: Strings::folding(),
+            sources: Strings::default(),
+            locations: Vec::new(),
+            dead: RoaringBitmap::new(),
+            declared: Shelf::default(),
+            postings: Postings::default(),
+            with_key: HashMap::new(),
+            edges: HashMap::new(),
+            problems: HashMap::new(),
+            generation: 0,
+            orders: OrderCache::default(),
+        }
+    }
 }
 
 impl std::fmt::Debug for Index {
@@ -199,6 +251,7 @@ impl Index {
             return;
         };
         let reference = self.values.intern(&stored.entity_ref);
+        self.values.respell(reference, &stored.entity_ref);
         if let Some(slot) = self.by_ref.get(&reference).copied() {
             self.remove_slot(slot);
         }
@@ -207,54 +260,53 @@ impl Index {
         }
         self.generation += 1;
         let id = self.free.pop().unwrap_or_else(|| u32::try_from(self.slots.len()).unwrap_or(u32::MAX - 1));
-        let mut fields = Vec::new();
         for (key, value) in search_pairs(&body) {
             let key_id = self.keys.intern(&key);
-            let value_id = match value {
-                Some(value) if value.chars().count() <= MAX_SEARCH_LENGTH => {
-                    let lower = value.to_lowercase();
-                    let lower_id = self.values.intern(&lower);
-                    if lower != value && !self.original.contains_key(&lower_id) {
-                        let original = self.values.intern(&value);
-                        self.original.insert(lower_id, original);
-                    }
-                    self.values_of_key.entry(key_id).or_default().insert(lower_id);
-                    self.postings.add((key_id, lower_id), id);
-                    lower_id
-                }
-                _ => NULL_VALUE,
-            };
+            if let Some(value) = value.filter(|value| value.chars().count() <= MAX_SEARCH_LENGTH) {
+                let value_id = self.values.intern(&value);
+                self.postings.add((key_id, value_id), id);
+            }
             self.with_key.entry(key_id).or_default().insert(id);
-            fields.push((key_id, value_id));
         }
-        let declared: Vec<(u8, u32, u32)> = descriptor::check(&body)
+        let declared: Vec<Declared> = descriptor::check(&body)
             .map(|checked| checked.relations)
             .unwrap_or_default()
             .iter()
             .filter_map(|relation| {
-                Some((
-                    relation_code(relation.kind)?,
-                    self.values.intern(&relation.source),
-                    self.values.intern(&relation.target),
-                ))
+                let kind = relation_code(relation.kind)?;
+                let (source, target) = (self.values.intern(&relation.source), self.values.intern(&relation.target));
+                match (source == reference, target == reference) {
+                    (true, _) => Some(Declared { other: target, kind, outgoing: true }),
+                    (false, true) => Some(Declared { other: source, kind, outgoing: false }),
+                    (false, false) => None,
+                }
             })
             .collect();
-        let location = self.location_id(&stored.location_id);
         let slot = Slot {
-            uid,
+            uid: [(uid >> 64) as u64, uid as u64],
             reference,
-            location,
-            source: self.values.intern(&stored.source),
-            refreshed_at: stored.refreshed_at.into_boxed_str(),
-            problems: stored.problems.map(String::into_boxed_str),
-            fields: fields.into_boxed_slice(),
-            declared: Box::new([]),
+            location: self.location_id(&stored.location_id),
+            source: self.sources.intern(&stored.source),
+            refreshed_at: chrono::DateTime::parse_from_rfc3339(&stored.refreshed_at)
+                .map(|at| at.timestamp_millis())
+                .unwrap_or_default(),
+            declared: self.declared.push(&declared),
         };
         let index = id as usize;
         if index >= self.slots.len() {
-            self.slots.resize_with(index + 1, || None);
+            self.slots.resize_with(index + 1, || Slot {
+                uid: [0; 2],
+                reference: 0,
+                location: 0,
+                source: 0,
+                refreshed_at: 0,
+                declared: Part::default(),
+            });
         }
-        self.slots[index] = Some(slot);
+        self.slots[index] = slot;
+        if let Some(problems) = stored.problems {
+            self.problems.insert(id, problems.into_boxed_str());
+        }
         self.live.insert(id);
         self.by_ref.insert(reference, id);
         self.by_uid.insert(uid, id);
@@ -262,16 +314,15 @@ impl Index {
         let incoming: Vec<(u8, u32)> = self
             .edges
             .get(&reference)
-            .map(|edges| edges.iter().map(|(kind, target, _)| (*kind, *target)).collect())
+            .map(|edges| edges.iter().map(|edge| (edge.kind, edge.target)).collect())
             .unwrap_or_default();
         for (kind, target) in incoming {
             self.add_relation_field(id, kind, target);
         }
-        for (kind, source, target) in &declared {
-            self.add_relation(*kind, *source, *target);
-        }
-        if let Some(Some(slot)) = self.slots.get_mut(index) {
-            slot.declared = declared.into_boxed_slice();
+        for relation in declared {
+            let (source, target) =
+                if relation.outgoing { (reference, relation.other) } else { (relation.other, reference) };
+            self.add_relation(relation.kind, source, target);
         }
     }
 
@@ -297,46 +348,49 @@ impl Index {
     }
 
     fn remove_slot(&mut self, id: u32) {
-        let Some(slot) = self.slots.get_mut(id as usize).and_then(Option::take) else { return };
+        if !self.live.remove(id) {
+            return;
+        }
+        let Some(slot) = self.slots.get(id as usize) else { return };
+        let (reference, uid, declared) = (slot.reference, slot.uid(), slot.declared);
         self.generation += 1;
-        self.live.remove(id);
-        self.free.push(id);
-        self.by_ref.remove(&slot.reference);
-        self.by_uid.remove(&slot.uid);
-        for (key, value) in slot.fields.iter() {
-            self.drop_pair(id, *key, *value);
+        self.dead.insert(id);
+        self.problems.remove(&id);
+        self.by_ref.remove(&reference);
+        self.by_uid.remove(&uid);
+        for entities in self.with_key.values_mut() {
+            entities.remove(id);
         }
-        // `relations.*` pairs of this entity.
-        let incoming: Vec<(u8, u32)> = self
-            .edges
-            .get(&slot.reference)
-            .map(|edges| edges.iter().map(|(kind, target, _)| (*kind, *target)).collect())
-            .unwrap_or_default();
-        for (kind, target) in incoming {
-            self.remove_relation_field(id, kind, target);
+        for at in 0..declared.len() {
+            let relation = self.declared.get(declared)[at];
+            let (source, target) =
+                if relation.outgoing { (reference, relation.other) } else { (relation.other, reference) };
+            self.remove_relation(relation.kind, source, target);
         }
-        for (kind, source, target) in slot.declared.iter() {
-            self.remove_relation(*kind, *source, *target);
+        self.declared.release(declared);
+        if self.declared.needs_compacting() {
+            let live = &self.live;
+            let parts = self.slots.iter_mut().enumerate().filter(|(id, _)| live.contains(*id as u32));
+            self.declared.compact(parts.map(|(_, slot)| &mut slot.declared));
+        }
+        if self.dead.len() > PURGE_AFTER.max(self.live.len() / 4) {
+            self.purge();
         }
     }
 
-    fn drop_pair(&mut self, id: u32, key: u32, value: u32) {
-        if let Some(bitmap) = self.with_key.get_mut(&key) {
-            bitmap.remove(id);
-        }
-        if value != NULL_VALUE && self.postings.remove((key, value), id) {
-            if let Some(values) = self.values_of_key.get_mut(&key) {
-                values.remove(value);
-            }
-        }
+    /// Drops the pairs of removed entities and frees their ids.
+    fn purge(&mut self) {
+        self.postings.purge(&self.dead);
+        self.free.extend(self.dead.iter());
+        self.dead.clear();
     }
 
     fn add_relation(&mut self, kind: u8, source: u32, target: u32) {
         let edges = self.edges.entry(source).or_default();
-        match edges.binary_search_by_key(&(kind, target), |(k, t, _)| (*k, *t)) {
-            Ok(at) => edges[at].2 += 1,
+        match edges.binary_search_by_key(&(kind, target), |edge| (edge.kind, edge.target)) {
+            Ok(at) => edges[at].declarers = edges[at].declarers.saturating_add(1),
             Err(at) => {
-                edges.insert(at, (kind, target, 1));
+                edges.insert(at, Edge { target, declarers: 1, kind });
                 if let Some(id) = self.by_ref.get(&source).copied() {
                     self.add_relation_field(id, kind, target);
                 }
@@ -346,9 +400,9 @@ impl Index {
 
     fn remove_relation(&mut self, kind: u8, source: u32, target: u32) {
         let Some(edges) = self.edges.get_mut(&source) else { return };
-        let Ok(at) = edges.binary_search_by_key(&(kind, target), |(k, t, _)| (*k, *t)) else { return };
-        edges[at].2 -= 1;
-        if edges[at].2 == 0 {
+        let Ok(at) = edges.binary_search_by_key(&(kind, target), |edge| (edge.kind, edge.target)) else { return };
+        edges[at].declarers -= 1;
+        if edges[at].declarers == 0 {
             edges.remove(at);
             if edges.is_empty() {
                 self.edges.remove(&source);
@@ -365,7 +419,6 @@ impl Index {
 
     fn add_relation_field(&mut self, id: u32, kind: u8, target: u32) {
         let key = self.relation_key(kind);
-        self.values_of_key.entry(key).or_default().insert(target);
         self.postings.add((key, target), id);
         self.with_key.entry(key).or_default().insert(id);
         self.generation += 1;
@@ -373,15 +426,11 @@ impl Index {
 
     fn remove_relation_field(&mut self, id: u32, kind: u8, target: u32) {
         let key = self.relation_key(kind);
-        if self.postings.remove((key, target), id) {
-            if let Some(values) = self.values_of_key.get_mut(&key) {
-                values.remove(target);
-            }
-        }
+        self.postings.remove((key, target), id);
         let reference = self.slot(id).map(|slot| slot.reference);
         let still_has_key = reference
             .and_then(|reference| self.edges.get(&reference))
-            .is_some_and(|edges| edges.iter().any(|(k, _, _)| *k == kind));
+            .is_some_and(|edges| edges.iter().any(|edge| edge.kind == kind));
         if !still_has_key {
             if let Some(bitmap) = self.with_key.get_mut(&key) {
                 bitmap.remove(id);
@@ -393,7 +442,7 @@ impl Index {
     // ----- reading -----
 
     fn slot(&self, id: u32) -> Option<&Slot> {
-        self.slots.get(id as usize).and_then(Option::as_ref)
+        self.slots.get(id as usize).filter(|_| self.live.contains(id))
     }
 
     pub fn id_by_ref(&self, entity_ref: &str) -> Option<u32> {
@@ -409,7 +458,7 @@ impl Index {
     }
 
     pub fn uid_of(&self, id: u32) -> Option<u128> {
-        self.slot(id).map(|slot| slot.uid)
+        self.slot(id).map(Slot::uid)
     }
 
     pub fn ref_of(&self, id: u32) -> Option<&str> {
@@ -424,7 +473,7 @@ impl Index {
             .get(&slot.reference)
             .into_iter()
             .flatten()
-            .map(|(kind, target, _)| (relation_name(*kind), self.values.text(*target)))
+            .map(|edge| (relation_name(edge.kind), self.values.text(edge.target)))
             .collect();
         relations.sort_unstable();
         let relations = serde_json::to_string(
@@ -434,19 +483,21 @@ impl Index {
                 .collect::<Vec<_>>(),
         )
         .unwrap_or_else(|_| "[]".to_owned());
-        Some(Extras { uid: slot.uid, relations, status: slot.problems.as_deref().map(status_json) })
+        Some(Extras { uid: slot.uid(), relations, status: self.problems.get(&id).map(|problems| status_json(problems)) })
     }
 
     /// Facts about an entity that are not part of its JSON.
     pub fn provenance(&self, id: u32) -> Option<Provenance> {
         let slot = self.slot(id)?;
         Some(Provenance {
-            uid: uid_text(slot.uid),
+            uid: uid_text(slot.uid()),
             entity_ref: self.values.text(slot.reference).to_owned(),
             location_id: self.locations.get(slot.location as usize).map(|l| l.to_string()).unwrap_or_default(),
-            source: self.values.text(slot.source).to_owned(),
-            refreshed_at: slot.refreshed_at.to_string(),
-            problems: slot.problems.as_deref().map(str::to_owned),
+            source: self.sources.text(slot.source).to_owned(),
+            refreshed_at: chrono::DateTime::from_timestamp_millis(slot.refreshed_at)
+                .unwrap_or_default()
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            problems: self.problems.get(&id).map(|problems| problems.to_string()),
         })
     }
 
@@ -458,7 +509,7 @@ impl Index {
             .get(&reference)
             .into_iter()
             .flatten()
-            .map(|(kind, target, _)| (relation_name(*kind), self.values.text(*target).to_owned()))
+            .map(|edge| (relation_name(edge.kind), self.values.text(edge.target).to_owned()))
             .collect();
         relations.sort();
         relations
@@ -471,12 +522,12 @@ impl Index {
             if !self.by_ref.contains_key(source) {
                 continue;
             }
-            for (kind, target, _) in edges {
-                if !self.by_ref.contains_key(target) {
+            for edge in edges {
+                if !self.by_ref.contains_key(&edge.target) {
                     dangling.push((
                         self.values.text(*source).to_owned(),
-                        relation_name(*kind),
-                        self.values.text(*target).to_owned(),
+                        relation_name(edge.kind),
+                        self.values.text(edge.target).to_owned(),
                     ));
                 }
             }
@@ -551,43 +602,42 @@ impl Index {
     /// Entities with a value containing `term` (case-insensitive) in one of `fields`.
     pub fn full_text(&self, term: &str, fields: &[String]) -> RoaringBitmap {
         let term = term.trim().to_lowercase();
-        self.values_where(fields, |value| value.contains(&term))
+        self.values_where(fields, |value| strings::contains_folded(value, &term))
     }
 
     /// Entities with a value of `field` starting with `prefix` (case-insensitive).
     pub fn with_prefix(&self, field: &str, prefix: &str) -> RoaringBitmap {
         let prefix = prefix.to_lowercase();
-        self.values_where(&[field.to_owned()], |value| value.starts_with(&prefix))
+        self.values_where(&[field.to_owned()], |value| strings::starts_with_folded(value, &prefix))
     }
 
     fn values_where(&self, fields: &[String], test: impl Fn(&str) -> bool) -> RoaringBitmap {
         let mut set = RoaringBitmap::new();
         for field in fields {
             let Some(key) = self.keys.get(&field.to_lowercase()) else { continue };
-            for value in self.values_of_key.get(&key).into_iter().flatten() {
+            for value in self.postings.values(key) {
                 if test(self.values.text(value)) {
                     self.postings.union_into((key, value), &mut set);
                 }
             }
         }
+        set &= &self.live;
         set
     }
 
     /// Value counts of each facet key among `within`, values as first written.
     pub fn facets(&self, keys: &[String], within: &RoaringBitmap) -> Vec<(String, Vec<(String, u64)>)> {
-        let everything = within.len() == self.live.len();
         keys.iter()
             .map(|facet| {
-                let mut counts = Vec::new();
-                if let Some(key) = self.keys.get(&facet.to_lowercase()) {
-                    for value in self.values_of_key.get(&key).into_iter().flatten() {
-                        let count = self.postings.count_within((key, value), within, everything);
-                        if count > 0 {
-                            let shown = self.original.get(&value).copied().unwrap_or(value);
-                            counts.push((self.values.text(shown).to_owned(), count));
-                        }
-                    }
-                }
+                let mut counts: Vec<(String, u64)> = match self.keys.get(&facet.to_lowercase()) {
+                    Some(key) => self
+                        .postings
+                        .counts_within(key, within)
+                        .into_iter()
+                        .map(|(value, count)| (self.values.text(value).to_owned(), count))
+                        .collect(),
+                    None => Vec::new(),
+                };
                 counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
                 (facet.clone(), counts)
             })
@@ -610,12 +660,15 @@ impl Index {
         let mut ids: Vec<u32> = Vec::with_capacity(self.live.len() as usize);
         let mut placed = RoaringBitmap::new();
         if let Some(key) = (!field.is_empty()).then(|| self.keys.get(&field)).flatten() {
-            let mut values: Vec<u32> =
-                self.values_of_key.get(&key).map(|values| values.iter().collect()).unwrap_or_default();
-            values.sort_unstable_by(|a, b| self.values.text(*a).cmp(self.values.text(*b)));
+            let mut values = self.postings.values(key);
+            values.sort_unstable_by(|a, b| strings::cmp_folded(self.values.text(*a), self.values.text(*b)));
             for value in values {
-                let mut group: Vec<u32> =
-                    self.postings.ids((key, value)).into_iter().filter(|id| !placed.contains(*id)).collect();
+                let mut group: Vec<u32> = self
+                    .postings
+                    .ids((key, value))
+                    .into_iter()
+                    .filter(|id| self.live.contains(*id) && !placed.contains(*id))
+                    .collect();
                 by_uid(&mut group);
                 for id in &group {
                     placed.insert(*id);
@@ -641,7 +694,7 @@ impl Index {
             .iter()
             .filter_map(|id| self.slot(id))
             .filter(|slot| slot.location as usize == location)
-            .map(|slot| (uid_text(slot.uid), self.values.text(slot.reference).to_owned()))
+            .map(|slot| (uid_text(slot.uid()), self.values.text(slot.reference).to_owned()))
             .collect()
     }
 
@@ -670,20 +723,19 @@ impl Index {
 
     /// Rough bytes held by the index's own structures.
     pub fn memory_bytes(&self) -> usize {
-        let slots: usize = self
-            .slots
-            .iter()
-            .flatten()
-            .map(|slot| 96 + slot.fields.len() * 8 + slot.declared.len() * 12 + slot.refreshed_at.len())
-            .sum();
-        let edges: usize = self.edges.values().map(|edges| 40 + edges.capacity() * 12).sum();
-        let bitmaps: usize =
-            self.with_key.values().chain(self.values_of_key.values()).map(RoaringBitmap::serialized_size).sum();
-        slots
+        let edges: usize = self.edges.values().map(|edges| 36 + edges.capacity() * 8).sum();
+        let bitmaps: usize = self.with_key.values().map(RoaringBitmap::serialized_size).sum::<usize>()
+            + self.live.serialized_size()
+            + self.dead.serialized_size();
+        let problems: usize = self.problems.values().map(|problems| 24 + problems.len()).sum();
+        self.slots.capacity() * size_of::<Slot>()
+            + self.declared.bytes()
             + edges
             + bitmaps
+            + problems
             + self.keys.bytes()
             + self.values.bytes()
+            + self.sources.bytes()
             + self.postings.bytes()
             + self.by_ref.capacity() * 9
             + self.by_uid.capacity() * 21

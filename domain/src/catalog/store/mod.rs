@@ -1,13 +1,14 @@
 //! The catalog's tables and the one write that matters: applying what a
-//! location yielded ([`apply_harvest`]) in a single transaction, so readers
-//! see a refresh whole or not at all, and nothing stored is lost when a file
-//! turns bad.
+//! location yielded. An [`Applier`] writes entities in batches as they are
+//! read (each batch in its own transaction, so a 100,000-entity file never
+//! sits in memory whole), then settles removals and problems at the end.
+//! Nothing stored is lost when a file turns bad.
 
 pub mod changes;
 pub mod entities;
 pub mod locations;
 
-use super::harvest::{Harvest, LocationProblem};
+use super::harvest::{Found, Harvest, LocationProblem};
 use super::index::StoredEntity;
 use crate::error::{DomainError, Result};
 use chrono::{DateTime, FixedOffset, Utc};
@@ -22,15 +23,6 @@ use std::collections::HashMap;
 /// Rows per multi-row INSERT or `IN (...)` list; well under both engines' parameter limits.
 const CHUNK: usize = 3000;
 
-/// What a refresh changed, for the in-memory index.
-#[derive(Debug, Default)]
-pub struct Applied {
-    pub upserted: Vec<StoredEntity>,
-    pub removed: Vec<(String, String)>,
-    pub unchanged: usize,
-    pub problems: Vec<LocationProblem>,
-}
-
 /// Who else holds an entity reference: `entity_ref -> location id`.
 pub type Claims = HashMap<String, String>;
 
@@ -38,191 +30,231 @@ pub fn now() -> DateTime<FixedOffset> {
     Utc::now().fixed_offset()
 }
 
-/// Writes a location's harvest: new and changed entities, removals of what
-/// its files no longer hold, problems on the location and on the entities
-/// whose latest version failed. `claims` says which references other
-/// locations already hold (the first location keeps an entity).
-pub async fn apply_harvest(
-    db: &DatabaseConnection,
-    location_id: &str,
-    mut harvest: Harvest,
-    claims: &Claims,
-) -> Result<Applied> {
-    let now = now();
-    let transaction = db.begin().await?;
-    let existing: Vec<(String, String, String, String, Option<String>)> = entities::Entity::find()
-        .select_only()
-        .columns([
-            entities::Column::Uid,
-            entities::Column::EntityRef,
-            entities::Column::Hash,
-            entities::Column::Source,
-            entities::Column::Problems,
-        ])
-        .filter(entities::Column::LocationId.eq(location_id))
-        .into_tuple()
-        .all(&transaction)
-        .await?;
-    let mut existing_by_ref: HashMap<String, (String, String, String, Option<String>)> = existing
-        .into_iter()
-        .map(|(uid, entity_ref, hash, source, problems)| (entity_ref, (uid, hash, source, problems)))
-        .collect();
+/// What the location held before this refresh, per entity reference.
+struct Previous {
+    uid: String,
+    hash: String,
+    source: String,
+    problems: Option<String>,
+}
 
-    let mut applied = Applied::default();
-    let mut seen: HashMap<String, String> = HashMap::new();
-    let mut rows: Vec<StoredEntity> = Vec::new();
-    let mut hashes: HashMap<String, String> = HashMap::new();
-    let mut replaced_uids = Vec::new();
-    for found in std::mem::take(&mut harvest.found) {
-        let entity_ref = found.entity_ref.clone();
-        if let Some(first) = seen.get(&entity_ref) {
-            harvest.problems.push(LocationProblem {
-                source: found.source.clone(),
-                document: None,
-                line: None,
-                field: None,
-                message: format!("{entity_ref} is also defined in {first}; the first definition is kept"),
-                entity_ref: None,
-            });
-            continue;
-        }
-        if let Some(other) = claims.get(&entity_ref).filter(|other| other.as_str() != location_id) {
-            harvest.problems.push(LocationProblem {
-                source: found.source.clone(),
-                document: None,
-                line: None,
-                field: None,
-                message: format!(
-                    "{entity_ref} already comes from another location ({other}); the first location keeps it"
-                ),
-                entity_ref: None,
-            });
-            continue;
-        }
-        seen.insert(entity_ref.clone(), found.source.clone());
-        let hash = content_hash(&found.body);
-        let previous = existing_by_ref.remove(&entity_ref);
-        let uid = previous.as_ref().map_or_else(|| uuid::Uuid::new_v4().to_string(), |(uid, ..)| uid.clone());
-        let had_problems = previous.as_ref().is_some_and(|(.., problems)| problems.is_some());
-        if let Some((_, old_hash, old_source, _)) = &previous {
-            if *old_hash == hash && *old_source == found.source && !had_problems {
-                applied.unchanged += 1;
-                continue;
-            }
-            replaced_uids.push(uid.clone());
-        }
-        hashes.insert(uid.clone(), hash.clone());
-        rows.push(StoredEntity {
-            body: with_identity(&found.body, &uid, &hash[..32]),
-            uid,
-            entity_ref,
+/// What the end of a refresh changed.
+#[derive(Debug, Default)]
+pub struct Settled {
+    /// Kept entities whose problems changed, re-read for the index.
+    pub upserted: Vec<StoredEntity>,
+    pub removed: Vec<(String, String)>,
+    pub unchanged: usize,
+    pub problems: Vec<LocationProblem>,
+}
+
+/// Writes one refresh of a location: [`Applier::write`] per batch of
+/// entities read, then [`Applier::settle`] once the location is read.
+pub struct Applier<'a> {
+    location_id: String,
+    /// Which references other locations already hold (the first keeps an entity).
+    claims: &'a Claims,
+    previous: HashMap<String, Previous>,
+    /// Reference → file of every entity this refresh read.
+    seen: HashMap<String, String>,
+    /// Duplicates and claimed entities found while writing.
+    problems: Vec<LocationProblem>,
+    unchanged: usize,
+    now: DateTime<FixedOffset>,
+}
+
+impl<'a> Applier<'a> {
+    pub async fn start(db: &DatabaseConnection, location_id: &str, claims: &'a Claims) -> Result<Self> {
+        let rows: Vec<(String, String, String, String, Option<String>)> = entities::Entity::find()
+            .select_only()
+            .columns([
+                entities::Column::Uid,
+                entities::Column::EntityRef,
+                entities::Column::Hash,
+                entities::Column::Source,
+                entities::Column::Problems,
+            ])
+            .filter(entities::Column::LocationId.eq(location_id))
+            .into_tuple()
+            .all(db)
+            .await?;
+        let previous = rows
+            .into_iter()
+            .map(|(uid, entity_ref, hash, source, problems)| (entity_ref, Previous { uid, hash, source, problems }))
+            .collect();
+        Ok(Self {
             location_id: location_id.to_owned(),
-            source: found.source,
-            problems: None,
-            refreshed_at: now.to_rfc3339(),
+            claims,
+            previous,
+            seen: HashMap::new(),
+            problems: Vec::new(),
+            unchanged: 0,
+            now: now(),
+        })
+    }
+
+    fn clash(&mut self, found: &Found, message: String) {
+        self.problems.push(LocationProblem {
+            source: found.source.clone(),
+            document: None,
+            line: None,
+            field: None,
+            message,
+            entity_ref: None,
         });
     }
 
-    // Entities the files no longer hold go, unless their file could not be
-    // read or their document is broken: then the last good version stays,
-    // carrying the problem.
-    let mut problems_by_ref: HashMap<String, Vec<LocationProblem>> = HashMap::new();
-    for problem in &harvest.problems {
-        if let Some(entity_ref) = &problem.entity_ref {
-            problems_by_ref.entry(entity_ref.clone()).or_default().push(problem.clone());
-        }
-    }
-    let mut kept_with_problems = Vec::new();
-    for (entity_ref, (uid, _, source, old_problems)) in existing_by_ref {
-        if let Some(problems) = problems_by_ref.get(&entity_ref) {
-            let problems = serde_json::to_string(problems).unwrap_or_default();
-            if old_problems.as_deref() != Some(problems.as_str()) {
-                kept_with_problems.push((uid, entity_ref, problems));
+    /// Stores the new and changed entities of one batch, in one
+    /// transaction; returns them for the index.
+    pub async fn write(&mut self, db: &DatabaseConnection, batch: Vec<Found>) -> Result<Vec<StoredEntity>> {
+        let location_id = self.location_id.clone();
+        let mut rows: Vec<(StoredEntity, String)> = Vec::new();
+        let mut replaced_uids = Vec::new();
+        for found in batch {
+            let entity_ref = found.entity_ref.clone();
+            if let Some(first) = self.seen.get(&entity_ref) {
+                let message = format!("{entity_ref} is also defined in {first}; the first definition is kept");
+                self.clash(&found, message);
+                continue;
             }
-        } else if harvest.unreadable.contains(&source) {
-            continue;
-        } else {
-            applied.removed.push((uid, entity_ref));
+            if let Some(other) = self.claims.get(&entity_ref).filter(|other| **other != location_id) {
+                let message =
+                    format!("{entity_ref} already comes from another location ({other}); the first location keeps it");
+                self.clash(&found, message);
+                continue;
+            }
+            self.seen.insert(entity_ref.clone(), found.source.clone());
+            let hash = content_hash(&found.body);
+            let previous = self.previous.remove(&entity_ref);
+            let uid = previous.as_ref().map_or_else(|| uuid::Uuid::new_v4().to_string(), |old| old.uid.clone());
+            if let Some(old) = &previous {
+                if old.hash == hash && old.source == found.source && old.problems.is_none() {
+                    self.unchanged += 1;
+                    continue;
+                }
+                replaced_uids.push(uid.clone());
+            }
+            let stored = StoredEntity {
+                body: with_identity(&found.body, &uid, &hash[..32]),
+                uid,
+                entity_ref,
+                location_id: location_id.clone(),
+                source: found.source,
+                problems: None,
+                refreshed_at: self.now.to_rfc3339(),
+            };
+            rows.push((stored, hash));
         }
-    }
-
-    let removed_uids: Vec<String> = applied.removed.iter().map(|(uid, _)| uid.clone()).collect();
-    for chunk in replaced_uids.chunks(CHUNK).chain(removed_uids.chunks(CHUNK)) {
-        entities::Entity::delete_many()
-            .filter(entities::Column::Uid.is_in(chunk.iter().cloned()))
-            .exec(&transaction)
-            .await?;
-    }
-    for (uid, _, problems) in &kept_with_problems {
-        entities::Entity::update_many()
-            .col_expr(entities::Column::Problems, sea_orm::sea_query::Expr::value(problems.clone()))
-            .col_expr(entities::Column::RefreshedAt, sea_orm::sea_query::Expr::value(now))
-            .filter(entities::Column::Uid.eq(uid.as_str()))
-            .exec(&transaction)
-            .await?;
-    }
-    let mut change_rows = Vec::with_capacity(rows.len() + applied.removed.len());
-    for batch in rows.chunks(CHUNK) {
-        let models: Vec<entities::ActiveModel> = batch
-            .iter()
-            .map(|stored| {
-                change_rows.push(change(&stored.uid, &stored.entity_ref, "upsert", now));
-                entities::ActiveModel {
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let transaction = db.begin().await?;
+        for chunk in replaced_uids.chunks(CHUNK) {
+            entities::Entity::delete_many()
+                .filter(entities::Column::Uid.is_in(chunk.iter().cloned()))
+                .exec(&transaction)
+                .await?;
+        }
+        for chunk in rows.chunks(CHUNK) {
+            let models: Vec<entities::ActiveModel> = chunk
+                .iter()
+                .map(|(stored, hash)| entities::ActiveModel {
                     uid: Set(stored.uid.clone()),
                     entity_ref: Set(stored.entity_ref.clone()),
                     location_id: Set(stored.location_id.clone()),
                     source: Set(stored.source.clone()),
                     body: Set(stored.body.clone()),
-                    hash: Set(hashes.get(&stored.uid).cloned().unwrap_or_default()),
+                    hash: Set(hash.clone()),
                     problems: Set(None),
-                    refreshed_at: Set(now),
-                    updated_at: Set(now),
-                }
-            })
-            .collect();
-        entities::Entity::insert_many(models).exec(&transaction).await.map_err(|err| {
-            // Another replica stored the same entity first.
-            conflict_or(err, || {
-                format!("location {location_id}: an entity it holds was stored by another location at the same moment; it will be retried")
-            })
-        })?;
-    }
-    let mut upserted = rows;
-    for (uid, entity_ref, _) in &kept_with_problems {
-        change_rows.push(change(uid, entity_ref, "upsert", now));
-    }
-    for (uid, entity_ref) in &applied.removed {
-        change_rows.push(change(uid, entity_ref, "delete", now));
-    }
-    while !change_rows.is_empty() {
-        let batch: Vec<changes::ActiveModel> = change_rows.drain(..change_rows.len().min(CHUNK)).collect();
-        changes::Entity::insert_many(batch).exec(&transaction).await?;
-    }
-    let status = if harvest.problems.is_empty() { "ok" } else { "error" };
-    locations::Entity::update_many()
-        .col_expr(locations::Column::Status, sea_orm::sea_query::Expr::value(status))
-        .col_expr(
-            locations::Column::Problems,
-            sea_orm::sea_query::Expr::value(serde_json::to_string(&harvest.problems).unwrap_or_default()),
-        )
-        .col_expr(locations::Column::RefreshedAt, sea_orm::sea_query::Expr::value(now))
-        .filter(locations::Column::Id.eq(location_id))
-        .exec(&transaction)
-        .await?;
-    transaction.commit().await?;
-
-    // Kept entities with new problems are re-read whole for the index.
-    if !kept_with_problems.is_empty() {
-        let uids: Vec<String> = kept_with_problems.iter().map(|(uid, ..)| uid.clone()).collect();
-        for chunk in uids.chunks(CHUNK) {
-            let models =
-                entities::Entity::find().filter(entities::Column::Uid.is_in(chunk.iter().cloned())).all(db).await?;
-            upserted.extend(models.into_iter().map(stored_from_model));
+                    refreshed_at: Set(self.now),
+                    updated_at: Set(self.now),
+                })
+                .collect();
+            entities::Entity::insert_many(models).exec(&transaction).await.map_err(|err| {
+                // Another replica stored the same entity first.
+                conflict_or(err, || {
+                    format!("location {location_id}: an entity it holds was stored by another location at the same moment; it will be retried")
+                })
+            })?;
+            let changes: Vec<changes::ActiveModel> =
+                chunk.iter().map(|(stored, _)| change(&stored.uid, &stored.entity_ref, "upsert", self.now)).collect();
+            changes::Entity::insert_many(changes).exec(&transaction).await?;
         }
+        transaction.commit().await?;
+        Ok(rows.into_iter().map(|(stored, _)| stored).collect())
     }
-    applied.upserted = upserted;
-    applied.problems = harvest.problems;
-    Ok(applied)
+
+    /// Once the location is read: removes what its files no longer hold
+    /// (unless their file could not be read, or their document is broken:
+    /// then the last good version stays, carrying the problem), and records
+    /// the location's problems.
+    pub async fn settle(mut self, db: &DatabaseConnection, harvest: Harvest) -> Result<Settled> {
+        let mut problems = harvest.problems;
+        problems.append(&mut self.problems);
+        let mut problems_by_ref: HashMap<&str, Vec<&LocationProblem>> = HashMap::new();
+        for problem in &problems {
+            if let Some(entity_ref) = &problem.entity_ref {
+                problems_by_ref.entry(entity_ref.as_str()).or_default().push(problem);
+            }
+        }
+        let mut settled = Settled { unchanged: self.unchanged, ..Settled::default() };
+        let mut kept_with_problems = Vec::new();
+        for (entity_ref, old) in std::mem::take(&mut self.previous) {
+            if let Some(problems) = problems_by_ref.get(entity_ref.as_str()) {
+                let problems = serde_json::to_string(problems).unwrap_or_default();
+                if old.problems.as_deref() != Some(problems.as_str()) {
+                    kept_with_problems.push((old.uid, entity_ref, problems));
+                }
+            } else if !harvest.unreadable.contains(&old.source) {
+                settled.removed.push((old.uid, entity_ref));
+            }
+        }
+        drop(problems_by_ref);
+
+        let transaction = db.begin().await?;
+        let removed_uids: Vec<String> = settled.removed.iter().map(|(uid, _)| uid.clone()).collect();
+        for chunk in removed_uids.chunks(CHUNK) {
+            entities::Entity::delete_many()
+                .filter(entities::Column::Uid.is_in(chunk.iter().cloned()))
+                .exec(&transaction)
+                .await?;
+        }
+        for (uid, _, problems) in &kept_with_problems {
+            entities::Entity::update_many()
+                .col_expr(entities::Column::Problems, sea_orm::sea_query::Expr::value(problems.clone()))
+                .col_expr(entities::Column::RefreshedAt, sea_orm::sea_query::Expr::value(self.now))
+                .filter(entities::Column::Uid.eq(uid.as_str()))
+                .exec(&transaction)
+                .await?;
+        }
+        let mut change_rows: Vec<changes::ActiveModel> = kept_with_problems
+            .iter()
+            .map(|(uid, entity_ref, _)| change(uid, entity_ref, "upsert", self.now))
+            .chain(settled.removed.iter().map(|(uid, entity_ref)| change(uid, entity_ref, "delete", self.now)))
+            .collect();
+        while !change_rows.is_empty() {
+            let batch: Vec<changes::ActiveModel> = change_rows.drain(..change_rows.len().min(CHUNK)).collect();
+            changes::Entity::insert_many(batch).exec(&transaction).await?;
+        }
+        let status = if problems.is_empty() { "ok" } else { "error" };
+        locations::Entity::update_many()
+            .col_expr(locations::Column::Status, sea_orm::sea_query::Expr::value(status))
+            .col_expr(
+                locations::Column::Problems,
+                sea_orm::sea_query::Expr::value(serde_json::to_string(&problems).unwrap_or_default()),
+            )
+            .col_expr(locations::Column::RefreshedAt, sea_orm::sea_query::Expr::value(self.now))
+            .filter(locations::Column::Id.eq(self.location_id.as_str()))
+            .exec(&transaction)
+            .await?;
+        transaction.commit().await?;
+
+        // Kept entities with new problems are re-read whole for the index.
+        let uids: Vec<String> = kept_with_problems.into_iter().map(|(uid, ..)| uid).collect();
+        settled.upserted = entities_by_uid(db, &uids).await?;
+        settled.problems = problems;
+        Ok(settled)
+    }
 }
 
 /// `conflict` when the error is a unique-key clash (SQLite and PostgreSQL
@@ -310,25 +342,16 @@ fn top_level_object_start(json: &str, key: &str) -> Option<usize> {
     None
 }
 
-/// Every stored entity, in pages, for building the index at start-up.
-pub async fn load_all<C: ConnectionTrait>(db: &C, mut each: impl FnMut(StoredEntity)) -> Result<u64> {
-    let mut after = String::new();
-    let mut count = 0;
-    loop {
-        let page = entities::Entity::find()
-            .filter(entities::Column::Uid.gt(after.as_str()))
-            .order_by_asc(entities::Column::Uid)
-            .limit(5000)
-            .all(db)
-            .await?;
-        let Some(last) = page.last() else { break };
-        after = last.uid.clone();
-        for model in page {
-            count += 1;
-            each(stored_from_model(model));
-        }
-    }
-    Ok(count)
+/// The next page of stored entities after uid `after` (by uid), for
+/// building the index at start-up.
+pub async fn load_page<C: ConnectionTrait>(db: &C, after: &str) -> Result<Vec<StoredEntity>> {
+    let page = entities::Entity::find()
+        .filter(entities::Column::Uid.gt(after))
+        .order_by_asc(entities::Column::Uid)
+        .limit(5000)
+        .all(db)
+        .await?;
+    Ok(page.into_iter().map(stored_from_model).collect())
 }
 
 /// The highest change id, where a follower starts.
