@@ -5,10 +5,11 @@ use clap::Parser;
 use server::cli::{Cli, Command, TokenCommand, UserCommand};
 use std::process::ExitCode;
 
-/// mimalloc hands memory back to the system after a large catalog is read,
-/// where the system allocator would keep the peak for the life of the process.
+/// jemalloc, with a background thread that hands freed memory back to the
+/// system within a second (`.cargo/config.toml` sets its options): after a
+/// large catalog is read, the process shrinks back to what the index holds.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();

@@ -278,6 +278,13 @@ fn run_one(binary: &Path, db: Db, entities: usize, report: &mut String, targets:
              **{rps} requests/s**, p99 {p99} (target > 10,000/s)."
         );
     }
+    let rss_after = portico.pid().map(crate::bench::rss_of).unwrap_or_default() as f64 / 1024.0;
+    println!("RSS after the requests: {rss_after:.0} MiB");
+    let _ = writeln!(
+        report,
+        "\nResident memory after all the requests above (the steady state with {entities} entities): **{rss_after:.0} MiB**{}.",
+        if targets { " (target < 150 MB)" } else { "" }
+    );
     drop(portico);
     Ok(())
 }

@@ -28,9 +28,14 @@ impl Indexer {
         Self { jobs }
     }
 
-    /// Runs `job` on the index thread and waits for its answer; `None` when
-    /// the job panicked. Should that thread be gone, the job runs here.
-    pub async fn run<T: Send + 'static>(&self, job: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    /// Hands `job` to the index thread at once; its answer arrives on the
+    /// receiver (an error there means the job panicked). Jobs run in the
+    /// order they were handed over. Should that thread be gone, the job
+    /// runs here.
+    pub fn submit<T: Send + 'static>(
+        &self,
+        job: impl FnOnce() -> T + Send + 'static,
+    ) -> tokio::sync::oneshot::Receiver<T> {
         let (answer, answered) = tokio::sync::oneshot::channel();
         let boxed: Job = Box::new(move || {
             let _ = answer.send(job());
@@ -38,7 +43,13 @@ impl Indexer {
         if let Err(mpsc::SendError(unsent)) = self.jobs.send(boxed) {
             unsent();
         }
-        answered.await.ok()
+        answered
+    }
+
+    /// Runs `job` on the index thread and waits for its answer; `None` when
+    /// the job panicked.
+    pub async fn run<T: Send + 'static>(&self, job: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+        self.submit(job).await.ok()
     }
 }
 

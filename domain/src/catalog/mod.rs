@@ -2,7 +2,7 @@
 //! locations, stored in the database, and served from an in-memory index.
 //!
 //! - [`harvest`] reads a location (files, globs, URLs, git) into entities and problems;
-//! - [`store`] applies a harvest to the database in one transaction;
+//! - [`store`] writes what a location yields in batches as it is read, then removes what is gone;
 //! - [`index`] answers every read; [`query`] speaks Backstage's query language.
 //!
 //! Writes go through [`Catalog`], which keeps the index in step with what it
@@ -118,7 +118,16 @@ pub struct RefreshSummary {
 }
 
 /// Entities read ahead of the store, and the most written in one batch.
-const READ_AHEAD: usize = 2000;
+const READ_AHEAD: usize = 3000;
+
+/// An index change handed to the index thread; answers with the entities
+/// it took, to be freed by the caller.
+type Indexing = tokio::sync::oneshot::Receiver<Vec<StoredEntity>>;
+
+/// The outcome of an [`Indexing`].
+fn indexed(answer: std::result::Result<Vec<StoredEntity>, tokio::sync::oneshot::error::RecvError>) -> Result<()> {
+    answer.map(drop).map_err(|_| DomainError::NotReady("the catalog index could not take a change".to_owned()))
+}
 
 /// The catalog service; cheap to clone.
 #[derive(Clone, Debug)]
@@ -197,13 +206,13 @@ impl Catalog {
             after = last.uid.clone();
             count += page.len() as u64;
             let building = fresh.clone();
-            self.inner
+            // The page comes back to be freed here, on the thread that read it.
+            let _page = self
+                .inner
                 .indexer
                 .run(move || {
-                    let mut index = building.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-                    for entity in page {
-                        index.upsert(entity);
-                    }
+                    building.lock().unwrap_or_else(std::sync::PoisonError::into_inner).apply(&[], &page);
+                    page
                 })
                 .await;
         }
@@ -473,11 +482,19 @@ impl Catalog {
         let write = async {
             let mut applier = store::Applier::start(db.connection(), id, &claims).await?;
             let mut written = 0;
+            // The index takes in one batch while the next is being stored.
+            let mut indexing: Option<Indexing> = None;
             let mut batch = Vec::with_capacity(READ_AHEAD);
             while entities.recv_many(&mut batch, READ_AHEAD).await > 0 {
                 let stored = applier.write(db.connection(), std::mem::take(&mut batch)).await?;
                 written += stored.len();
-                self.apply_locally(stored, Vec::new()).await?;
+                if let Some(previous) = indexing.take() {
+                    indexed(previous.await)?;
+                }
+                indexing = Some(self.index_locally(stored, Vec::new()));
+            }
+            if let Some(last) = indexing {
+                indexed(last.await)?;
             }
             Ok::<_, DomainError>((applier, written))
         };
@@ -498,21 +515,24 @@ impl Catalog {
     }
 
     async fn apply_locally(&self, upserted: Vec<StoredEntity>, removed: Vec<String>) -> Result<()> {
+        indexed(self.index_locally(upserted, removed).await)
+    }
+
+    /// Hands what this replica stored to the index thread at once; the
+    /// answer says when the index has it.
+    fn index_locally(&self, upserted: Vec<StoredEntity>, removed: Vec<String>) -> Indexing {
         let uids: Vec<&str> =
             upserted.iter().map(|entity| entity.uid.as_str()).chain(removed.iter().map(String::as_str)).collect();
         if let Ok(mut local) = self.inner.applied_locally.lock() {
             local.extend(uids.iter().filter_map(|uid| index::parse_uid(uid)));
         }
         self.forget_bodies(uids.into_iter());
-        self.with_index_mut(move |index| {
-            for uid in &removed {
-                index.remove(uid);
-            }
-            for entity in upserted {
-                index.upsert(entity);
-            }
+        let inner = self.inner.clone();
+        self.inner.indexer.submit(move || {
+            inner.index.write().unwrap_or_else(std::sync::PoisonError::into_inner).apply(&removed, &upserted);
+            // The entities go back to be freed on the thread that made them.
+            upserted
         })
-        .await
     }
 
     fn forget_bodies<'a>(&self, uids: impl Iterator<Item = &'a str>) {
@@ -650,15 +670,12 @@ impl Catalog {
         let found: HashSet<&str> = fresh.iter().map(|entity| entity.uid.as_str()).collect();
         // An upsert whose row is gone again was deleted later; drop it too.
         removals.extend(upserts.iter().filter(|uid| !found.contains(uid.as_str())).cloned());
-        self.with_index_mut(move |index| {
-            for uid in &removals {
-                index.remove(uid);
-            }
-            for entity in fresh {
-                index.upsert(entity);
-            }
-        })
-        .await?;
+        let _entities = self
+            .with_index_mut(move |index| {
+                index.apply(&removals, &fresh);
+                fresh
+            })
+            .await?;
         if let Ok(mut followed) = self.inner.followed.lock() {
             *followed = last;
         }

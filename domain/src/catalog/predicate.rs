@@ -206,7 +206,7 @@ mod tests {
                 "metadata": {"name": name, "tags": tags, "links": [{"url": format!("https://{name}.example.com")}]},
                 "spec": {"type": spec_type, "lifecycle": "production", "owner": "team"}});
             descriptor::apply_defaults(&mut entity);
-            index.upsert(StoredEntity {
+            index.upsert(&StoredEntity {
                 uid: uid.into(),
                 entity_ref: format!("component:default/{name}"),
                 location_id: "l".into(),

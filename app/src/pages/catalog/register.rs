@@ -19,7 +19,7 @@ pub struct LocationPreview {
     pub target: String,
     /// How many entities it holds.
     pub total: usize,
-    /// (entity ref, kind, title or name) of the first [`LISTED`] of them.
+    /// (entity ref, kind, title or name) of the first 500 of them.
     pub entities: Vec<(String, String, String)>,
     pub problems: Vec<LocationProblem>,
     /// Registered already (preview) or just now (import).
@@ -27,38 +27,25 @@ pub struct LocationPreview {
 }
 
 /// Entities listed on the page; a location may hold a hundred thousand.
+#[cfg(feature = "ssr")]
 const LISTED: usize = 500;
 
 #[cfg(feature = "ssr")]
 fn preview_of(registered: domain::catalog::Registered, done: bool) -> LocationPreview {
     let total = if done { registered.imported.len() } else { registered.entities.len() };
-    let imported = registered.imported.iter().take(LISTED).filter_map(|entity_ref| {
-        let reference = model::catalog::EntityRef::parse(entity_ref, None, None).ok()?;
-        let kind = domain::catalog::descriptor::KINDS
-            .iter()
-            .map(|(kind, _)| *kind)
-            .find(|kind| kind.eq_ignore_ascii_case(&reference.kind))
-            .unwrap_or(&reference.kind)
-            .to_owned();
-        Some((entity_ref.clone(), kind, reference.name))
+    let read = registered.entities.iter().take(LISTED).filter_map(|entity| {
+        let kind = entity.get("kind")?.as_str()?.to_owned();
+        let metadata = entity.get("metadata")?;
+        let name = metadata.get("name")?.as_str()?;
+        let namespace = metadata.get("namespace").and_then(|n| n.as_str()).unwrap_or("default");
+        let title = metadata.get("title").and_then(|t| t.as_str()).unwrap_or(name).to_owned();
+        Some((model::catalog::EntityRef::new(&kind, namespace, name).canonical(), kind, title))
     });
-    let read = registered
-        .entities
-        .iter()
-        .take(LISTED)
-        .filter_map(|entity| {
-            let kind = entity.get("kind")?.as_str()?.to_owned();
-            let metadata = entity.get("metadata")?;
-            let name = metadata.get("name")?.as_str()?;
-            let namespace = metadata.get("namespace").and_then(|n| n.as_str()).unwrap_or("default");
-            let title = metadata.get("title").and_then(|t| t.as_str()).unwrap_or(name).to_owned();
-            Some((model::catalog::EntityRef::new(&kind, namespace, name).canonical(), kind, title))
-        });
     LocationPreview {
         kind: registered.location.kind.clone(),
         target: registered.location.target.clone(),
         total,
-        entities: if done { imported.collect() } else { read.collect() },
+        entities: read.collect(),
         problems: registered.problems,
         registered: done || registered.exists,
     }
@@ -81,7 +68,15 @@ pub async fn register_location(kind: String, target: String) -> Result<LocationP
     let identity = server::identity()?;
     let ip = server::client().ip;
     let caller = Caller { identity: &identity, principal: principal.as_ref(), ip: ip.as_deref() };
-    let registered = server::catalog()?.register_as(&server::database()?, caller, &kind, &target).await?;
+    let (catalog, database) = (server::catalog()?, server::database()?);
+    let mut registered = catalog.register_as(&database, caller, &kind, &target).await?;
+    // Like Backstage, a registration answers without the entities; the page
+    // lists the first of them, with their titles.
+    for entity_ref in registered.imported.iter().take(LISTED) {
+        if let Some(entity) = catalog.entity_value(&database, entity_ref).await? {
+            registered.entities.push(entity);
+        }
+    }
     Ok(preview_of(registered, true))
 }
 
@@ -188,8 +183,7 @@ fn EntityList(entities: Vec<(String, String, String)>, total: usize, linked: boo
                         </li>
                     }
                 })
-                .collect_view()}
-            {(more > 0).then(|| view! { <li class="muted">{format!("… and {more} more")}</li> })}
+                .collect_view()} {(more > 0).then(|| view! { <li class="muted">{format!("… and {more} more")}</li> })}
         </ul>
     }
 }

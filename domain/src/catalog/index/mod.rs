@@ -15,8 +15,8 @@ mod strings;
 use super::descriptor;
 use postings::Postings;
 use roaring::RoaringBitmap;
-use shelf::{Part, Shelf};
 use serde_json::Value;
+use shelf::{Part, Shelf};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use strings::Strings;
@@ -149,7 +149,6 @@ pub struct Index {
     free: Vec<u32>,
     live: RoaringBitmap,
     by_ref: HashMap<u32, u32>,
-    by_uid: HashMap<u128, u32>,
     keys: Strings,
     /// Values and entity references, case-insensitive, first spelling kept.
     values: Strings,
@@ -164,7 +163,8 @@ pub struct Index {
     /// key → entities having it (any value, null included).
     with_key: HashMap<u32, RoaringBitmap>,
     /// source ref id → relations from it, sorted by (kind, target).
-    edges: HashMap<u32, Vec<Edge>>,
+    edges: HashMap<u32, Part>,
+    edge_shelf: Shelf<Edge>,
     /// Problems of the latest read, for the few entities whose file turned bad.
     problems: HashMap<u32, Box<str>>,
     generation: u64,
@@ -178,7 +178,6 @@ impl Default for Index {
             free: Vec::new(),
             live: RoaringBitmap::new(),
             by_ref: HashMap::new(),
-            by_uid: HashMap::new(),
             keys: Strings::default(),
             values: Strings::folding(),
             sources: Strings::default(),
@@ -188,6 +187,7 @@ impl Default for Index {
             postings: Postings::default(),
             with_key: HashMap::new(),
             edges: HashMap::new(),
+            edge_shelf: Shelf::default(),
             problems: HashMap::new(),
             generation: 0,
             orders: OrderCache::default(),
@@ -240,8 +240,19 @@ impl Index {
         self.live.is_empty()
     }
 
+    /// Removes the entities with uids `removed`, then adds or replaces
+    /// `upserted`.
+    pub fn apply(&mut self, removed: &[String], upserted: &[StoredEntity]) {
+        for uid in removed {
+            self.remove(uid);
+        }
+        for entity in upserted {
+            self.upsert(entity);
+        }
+    }
+
     /// Adds or replaces an entity.
-    pub fn upsert(&mut self, stored: StoredEntity) {
+    pub fn upsert(&mut self, stored: &StoredEntity) {
         let Ok(body) = serde_json::from_str::<Value>(&stored.body) else {
             tracing::warn!(entity = %stored.entity_ref, "stored entity is not JSON; skipped");
             return;
@@ -255,7 +266,7 @@ impl Index {
         if let Some(slot) = self.by_ref.get(&reference).copied() {
             self.remove_slot(slot);
         }
-        if let Some(slot) = self.by_uid.get(&uid).copied() {
+        if let Some(slot) = self.id_by_uid(&stored.uid) {
             self.remove_slot(slot);
         }
         self.generation += 1;
@@ -304,18 +315,13 @@ impl Index {
             });
         }
         self.slots[index] = slot;
-        if let Some(problems) = stored.problems {
-            self.problems.insert(id, problems.into_boxed_str());
+        if let Some(problems) = &stored.problems {
+            self.problems.insert(id, problems.as_str().into());
         }
         self.live.insert(id);
         self.by_ref.insert(reference, id);
-        self.by_uid.insert(uid, id);
         // Relations others declared with this entity as their source.
-        let incoming: Vec<(u8, u32)> = self
-            .edges
-            .get(&reference)
-            .map(|edges| edges.iter().map(|edge| (edge.kind, edge.target)).collect())
-            .unwrap_or_default();
+        let incoming: Vec<(u8, u32)> = self.edges_of(reference).iter().map(|edge| (edge.kind, edge.target)).collect();
         for (kind, target) in incoming {
             self.add_relation_field(id, kind, target);
         }
@@ -338,7 +344,7 @@ impl Index {
 
     /// Removes the entity with this uid; returns whether it was there.
     pub fn remove(&mut self, uid: &str) -> bool {
-        match parse_uid(uid).and_then(|uid| self.by_uid.get(&uid).copied()) {
+        match self.id_by_uid(uid) {
             Some(slot) => {
                 self.remove_slot(slot);
                 true
@@ -352,12 +358,11 @@ impl Index {
             return;
         }
         let Some(slot) = self.slots.get(id as usize) else { return };
-        let (reference, uid, declared) = (slot.reference, slot.uid(), slot.declared);
+        let (reference, declared) = (slot.reference, slot.declared);
         self.generation += 1;
         self.dead.insert(id);
         self.problems.remove(&id);
         self.by_ref.remove(&reference);
-        self.by_uid.remove(&uid);
         for entities in self.with_key.values_mut() {
             entities.remove(id);
         }
@@ -386,27 +391,58 @@ impl Index {
     }
 
     fn add_relation(&mut self, kind: u8, source: u32, target: u32) {
-        let edges = self.edges.entry(source).or_default();
-        match edges.binary_search_by_key(&(kind, target), |edge| (edge.kind, edge.target)) {
-            Ok(at) => edges[at].declarers = edges[at].declarers.saturating_add(1),
+        let mut edges = self.edges_of(source).to_vec();
+        let added = match edges.binary_search_by_key(&(kind, target), |edge| (edge.kind, edge.target)) {
+            Ok(at) => {
+                edges[at].declarers = edges[at].declarers.saturating_add(1);
+                false
+            }
             Err(at) => {
                 edges.insert(at, Edge { target, declarers: 1, kind });
-                if let Some(id) = self.by_ref.get(&source).copied() {
-                    self.add_relation_field(id, kind, target);
-                }
+                true
+            }
+        };
+        self.set_edges(source, &edges);
+        if added {
+            if let Some(id) = self.by_ref.get(&source).copied() {
+                self.add_relation_field(id, kind, target);
             }
         }
     }
 
+    /// The relations from `source`, sorted by (kind, target).
+    fn edges_of(&self, source: u32) -> &[Edge] {
+        self.edges.get(&source).map_or(&[], |part| self.edge_shelf.get(*part))
+    }
+
+    fn set_edges(&mut self, source: u32, edges: &[Edge]) {
+        if let Some(part) = self.edges.get(&source).copied().filter(|part| part.len() == edges.len()) {
+            self.edge_shelf.overwrite(part, edges);
+            return;
+        }
+        let part = (!edges.is_empty()).then(|| self.edge_shelf.push(edges));
+        let old = match part {
+            Some(part) => self.edges.insert(source, part),
+            None => self.edges.remove(&source),
+        };
+        if let Some(old) = old {
+            self.edge_shelf.release(old);
+        }
+        if self.edge_shelf.needs_compacting() {
+            self.edge_shelf.compact(self.edges.values_mut());
+        }
+    }
+
     fn remove_relation(&mut self, kind: u8, source: u32, target: u32) {
-        let Some(edges) = self.edges.get_mut(&source) else { return };
+        let mut edges = self.edges_of(source).to_vec();
         let Ok(at) = edges.binary_search_by_key(&(kind, target), |edge| (edge.kind, edge.target)) else { return };
         edges[at].declarers -= 1;
-        if edges[at].declarers == 0 {
+        let gone = edges[at].declarers == 0;
+        if gone {
             edges.remove(at);
-            if edges.is_empty() {
-                self.edges.remove(&source);
-            }
+        }
+        self.set_edges(source, &edges);
+        if gone {
             if let Some(id) = self.by_ref.get(&source).copied() {
                 self.remove_relation_field(id, kind, target);
             }
@@ -428,9 +464,8 @@ impl Index {
         let key = self.relation_key(kind);
         self.postings.remove((key, target), id);
         let reference = self.slot(id).map(|slot| slot.reference);
-        let still_has_key = reference
-            .and_then(|reference| self.edges.get(&reference))
-            .is_some_and(|edges| edges.iter().any(|edge| edge.kind == kind));
+        let still_has_key =
+            reference.is_some_and(|reference| self.edges_of(reference).iter().any(|edge| edge.kind == kind));
         if !still_has_key {
             if let Some(bitmap) = self.with_key.get_mut(&key) {
                 bitmap.remove(id);
@@ -449,8 +484,12 @@ impl Index {
         self.values.get(entity_ref).and_then(|reference| self.by_ref.get(&reference).copied())
     }
 
+    /// The entity with this uid, found through its `metadata.uid` pair
+    /// (a map of its own would cost 4 MB at 100,000 entities).
     pub fn id_by_uid(&self, uid: &str) -> Option<u32> {
-        parse_uid(uid).and_then(|uid| self.by_uid.get(&uid).copied())
+        let wanted = parse_uid(uid)?;
+        let (key, value) = (self.keys.get("metadata.uid")?, self.values.get(uid)?);
+        self.postings.ids((key, value)).into_iter().find(|id| self.uid_of(*id) == Some(wanted))
     }
 
     pub fn contains_ref(&self, entity_ref: &str) -> bool {
@@ -469,10 +508,8 @@ impl Index {
     pub fn extras(&self, id: u32) -> Option<Extras> {
         let slot = self.slot(id)?;
         let mut relations: Vec<(&str, &str)> = self
-            .edges
-            .get(&slot.reference)
-            .into_iter()
-            .flatten()
+            .edges_of(slot.reference)
+            .iter()
             .map(|edge| (relation_name(edge.kind), self.values.text(edge.target)))
             .collect();
         relations.sort_unstable();
@@ -483,7 +520,11 @@ impl Index {
                 .collect::<Vec<_>>(),
         )
         .unwrap_or_else(|_| "[]".to_owned());
-        Some(Extras { uid: slot.uid(), relations, status: self.problems.get(&id).map(|problems| status_json(problems)) })
+        Some(Extras {
+            uid: slot.uid(),
+            relations,
+            status: self.problems.get(&id).map(|problems| status_json(problems)),
+        })
     }
 
     /// Facts about an entity that are not part of its JSON.
@@ -505,10 +546,8 @@ impl Index {
     pub fn relations_of(&self, entity_ref: &str) -> Vec<(&'static str, String)> {
         let Some(reference) = self.values.get(entity_ref) else { return Vec::new() };
         let mut relations: Vec<(&'static str, String)> = self
-            .edges
-            .get(&reference)
-            .into_iter()
-            .flatten()
+            .edges_of(reference)
+            .iter()
             .map(|edge| (relation_name(edge.kind), self.values.text(edge.target).to_owned()))
             .collect();
         relations.sort();
@@ -518,11 +557,11 @@ impl Index {
     /// Every relation whose target is not in the catalog: (source, type, target).
     pub fn dangling_relations(&self) -> Vec<(String, &'static str, String)> {
         let mut dangling = Vec::new();
-        for (source, edges) in &self.edges {
+        for (source, part) in &self.edges {
             if !self.by_ref.contains_key(source) {
                 continue;
             }
-            for edge in edges {
+            for edge in self.edge_shelf.get(*part) {
                 if !self.by_ref.contains_key(&edge.target) {
                     dangling.push((
                         self.values.text(*source).to_owned(),
@@ -615,11 +654,7 @@ impl Index {
         let mut set = RoaringBitmap::new();
         for field in fields {
             let Some(key) = self.keys.get(&field.to_lowercase()) else { continue };
-            for value in self.postings.values(key) {
-                if test(self.values.text(value)) {
-                    self.postings.union_into((key, value), &mut set);
-                }
-            }
+            self.postings.union_where(key, |value| test(self.values.text(value)), &mut set);
         }
         set &= &self.live;
         set
@@ -627,12 +662,13 @@ impl Index {
 
     /// Value counts of each facet key among `within`, values as first written.
     pub fn facets(&self, keys: &[String], within: &RoaringBitmap) -> Vec<(String, Vec<(String, u64)>)> {
+        let within = postings::Bits::from(within);
         keys.iter()
             .map(|facet| {
                 let mut counts: Vec<(String, u64)> = match self.keys.get(&facet.to_lowercase()) {
                     Some(key) => self
                         .postings
-                        .counts_within(key, within)
+                        .counts_within(key, &within)
                         .into_iter()
                         .map(|(value, count)| (self.values.text(value).to_owned(), count))
                         .collect(),
@@ -723,7 +759,7 @@ impl Index {
 
     /// Rough bytes held by the index's own structures.
     pub fn memory_bytes(&self) -> usize {
-        let edges: usize = self.edges.values().map(|edges| 36 + edges.capacity() * 8).sum();
+        let edges = self.edges.capacity() * 13 + self.edge_shelf.bytes();
         let bitmaps: usize = self.with_key.values().map(RoaringBitmap::serialized_size).sum::<usize>()
             + self.live.serialized_size()
             + self.dead.serialized_size();
@@ -738,7 +774,6 @@ impl Index {
             + self.sources.bytes()
             + self.postings.bytes()
             + self.by_ref.capacity() * 9
-            + self.by_uid.capacity() * 21
     }
 }
 
@@ -895,9 +930,9 @@ mod tests {
     #[test]
     fn relations_join_from_both_ends_whichever_arrives_first() {
         let mut index = Index::default();
-        index.upsert(stored(UIDS[0], component("checkout", "team-a", &[])));
+        index.upsert(&stored(UIDS[0], component("checkout", "team-a", &[])));
         // The group arrives after the component that names it as owner.
-        index.upsert(stored(UIDS[1], group("team-a")));
+        index.upsert(&stored(UIDS[1], group("team-a")));
         assert_eq!(
             relations(&index, "group:default/team-a"),
             json!([{"type": "ownerOf", "targetRef": "component:default/checkout"}])
@@ -913,9 +948,9 @@ mod tests {
     #[test]
     fn filters_facets_and_order() {
         let mut index = Index::default();
-        index.upsert(stored(UIDS[2], component("b-service", "team-a", &["java"])));
-        index.upsert(stored(UIDS[0], component("a-service", "team-b", &["go", "java"])));
-        index.upsert(stored(UIDS[1], group("team-a")));
+        index.upsert(&stored(UIDS[2], component("b-service", "team-a", &["java"])));
+        index.upsert(&stored(UIDS[0], component("a-service", "team-b", &["go", "java"])));
+        index.upsert(&stored(UIDS[1], group("team-a")));
         assert_eq!(index.matching(&filter(&[("kind", Some("COMPONENT"))])).len(), 2);
         assert_eq!(index.matching(&filter(&[("kind", Some("component")), ("metadata.tags", Some("go"))])).len(), 1);
         // `list.item` is answered from `list = item`.
@@ -936,7 +971,7 @@ mod tests {
     #[test]
     fn dangling_relations_are_listed() {
         let mut index = Index::default();
-        index.upsert(stored(UIDS[0], component("checkout", "ghost-team", &[])));
+        index.upsert(&stored(UIDS[0], component("checkout", "ghost-team", &[])));
         assert_eq!(
             index.dangling_relations(),
             vec![("component:default/checkout".to_owned(), "ownedBy", "group:default/ghost-team".to_owned())]

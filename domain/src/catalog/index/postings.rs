@@ -49,26 +49,32 @@ impl Column {
         }
     }
 
+    /// Merges `recent` into `sorted` in place, from the back, so the column
+    /// grows by reallocation (which the allocator can often do without
+    /// copying) rather than by a new vector each time.
     fn merge(&mut self) {
+        if !self.removed.is_empty() {
+            let removed = std::mem::take(&mut self.removed);
+            self.sorted.retain(|pair| !removed.contains(pair));
+        }
         let mut recent = std::mem::take(&mut self.recent);
         recent.sort_unstable();
-        let removed = std::mem::take(&mut self.removed);
-        let mut merged = Vec::with_capacity(self.sorted.len() + recent.len() - removed.len().min(self.sorted.len()));
-        let (mut old, mut new) = (self.sorted.iter().peekable(), recent.into_iter().peekable());
-        loop {
-            let next = match (old.peek(), new.peek()) {
-                (Some(a), Some(b)) if **a <= *b => old.next().copied(),
-                (Some(_), Some(_)) | (None, Some(_)) => new.next(),
-                (Some(_), None) => old.next().copied(),
-                (None, None) => break,
-            };
-            if let Some(pair) = next.filter(|pair| !removed.contains(pair)) {
-                if merged.last() != Some(&pair) {
-                    merged.push(pair);
-                }
+        let (old, new) = (self.sorted.len(), recent.len());
+        // Exactly what is needed: doubling would leave up to half unused.
+        self.sorted.reserve_exact(new);
+        self.sorted.resize(old + new, (0, 0));
+        let (mut from_old, mut from_new) = (old, new);
+        for place in (0..old + new).rev() {
+            let take_old = from_new == 0 || (from_old > 0 && self.sorted[from_old - 1] > recent[from_new - 1]);
+            if take_old {
+                from_old -= 1;
+                self.sorted[place] = self.sorted[from_old];
+            } else {
+                from_new -= 1;
+                self.sorted[place] = recent[from_new];
             }
         }
-        self.sorted = merged;
+        self.sorted.dedup();
     }
 }
 
@@ -136,20 +142,66 @@ impl Postings {
     /// The distinct values under `key`, ascending by id.
     pub fn values(&self, key: u32) -> Vec<u32> {
         let Some(column) = self.columns.get(&key) else { return Vec::new() };
-        let mut values: Vec<u32> = column.sorted.iter().map(|(value, _)| *value).collect();
-        values.extend(column.recent.iter().map(|(value, _)| *value));
-        values.sort_unstable();
-        values.dedup();
+        let mut values: Vec<u32> = Vec::new();
+        for (value, _) in &column.sorted {
+            if values.last() != Some(value) {
+                values.push(*value);
+            }
+        }
+        if !column.recent.is_empty() {
+            values.extend(column.recent.iter().map(|(value, _)| *value));
+            values.sort_unstable();
+            values.dedup();
+        }
         values
     }
 
+    /// Adds to `set` the entities whose value under `key` passes `test`
+    /// (purged ones possibly included); `test` runs once per distinct value.
+    pub fn union_where(&self, key: u32, test: impl Fn(u32) -> bool, set: &mut RoaringBitmap) {
+        let Some(column) = self.columns.get(&key) else { return };
+        let mut last: Option<(u32, bool)> = None;
+        for pair in &column.sorted {
+            let passes = match last {
+                Some((value, passes)) if value == pair.0 => passes,
+                _ => test(pair.0),
+            };
+            last = Some((pair.0, passes));
+            if passes && !column.removed.contains(pair) {
+                set.insert(pair.1);
+            }
+        }
+        for (value, id) in &column.recent {
+            if test(*value) {
+                set.insert(*id);
+            }
+        }
+    }
+
     /// How many entities of `within` have each value under `key`.
-    pub fn counts_within(&self, key: u32, within: &RoaringBitmap) -> HashMap<u32, u64> {
+    pub fn counts_within(&self, key: u32, within: &Bits) -> HashMap<u32, u64> {
         let mut counts: HashMap<u32, u64> = HashMap::new();
         let Some(column) = self.columns.get(&key) else { return counts };
-        for pair in column.sorted.iter().chain(&column.recent) {
-            if within.contains(pair.1) && !column.removed.contains(pair) {
-                *counts.entry(pair.0).or_default() += 1;
+        let mut run: Option<(u32, u64)> = None;
+        for pair in &column.sorted {
+            if !within.contains(pair.1) || (!column.removed.is_empty() && column.removed.contains(pair)) {
+                continue;
+            }
+            match &mut run {
+                Some((value, count)) if *value == pair.0 => *count += 1,
+                _ => {
+                    if let Some((value, count)) = run.replace((pair.0, 1)) {
+                        *counts.entry(value).or_default() += count;
+                    }
+                }
+            }
+        }
+        if let Some((value, count)) = run {
+            *counts.entry(value).or_default() += count;
+        }
+        for (value, id) in &column.recent {
+            if within.contains(*id) {
+                *counts.entry(*value).or_default() += 1;
             }
         }
         counts
@@ -163,6 +215,26 @@ impl Postings {
                 64 + (column.sorted.capacity() + column.recent.capacity()) * 8 + column.removed.capacity() * 9
             })
             .sum()
+    }
+}
+
+/// A set of entity ids as plain bits: one shift and mask per lookup, for
+/// the loops that test every pair of a column.
+pub struct Bits(Vec<u64>);
+
+impl Bits {
+    pub fn contains(&self, id: u32) -> bool {
+        self.0.get(id as usize / 64).is_some_and(|word| word & (1 << (id % 64)) != 0)
+    }
+}
+
+impl From<&RoaringBitmap> for Bits {
+    fn from(set: &RoaringBitmap) -> Self {
+        let mut words = vec![0u64; set.max().map_or(0, |max| max as usize / 64 + 1)];
+        for id in set {
+            words[id as usize / 64] |= 1 << (id % 64);
+        }
+        Self(words)
     }
 }
 
@@ -189,8 +261,12 @@ mod tests {
         postings.add((2, 3), 3);
         assert_eq!(postings.ids((2, 3)).len(), 500);
 
-        let within = RoaringBitmap::from_iter(0..100);
+        let within = Bits::from(&RoaringBitmap::from_iter(0..100));
         assert_eq!(postings.counts_within(2, &within).get(&3), Some(&10));
+        assert!(!within.contains(100) && within.contains(99) && !within.contains(100_000));
+        let mut odd = RoaringBitmap::new();
+        postings.union_where(2, |value| value % 2 == 1, &mut odd);
+        assert_eq!(odd.len(), 2500);
         let mut set = RoaringBitmap::new();
         postings.union_into((1, 8), &mut set);
         assert!(set.contains(12));

@@ -43,9 +43,19 @@ impl<T: Copy> Shelf<T> {
         self.garbage += part.len as usize;
     }
 
-    /// More than half the shelf is garbage (and enough to bother).
+    /// Overwrites a part in place with as many items.
+    pub fn overwrite(&mut self, part: Part, items: &[T]) {
+        let start = part.start as usize;
+        if let Some(place) = self.items.get_mut(start..start + part.len as usize) {
+            if place.len() == items.len() {
+                place.copy_from_slice(items);
+            }
+        }
+    }
+
+    /// More than a quarter of the shelf is garbage (and enough to bother).
     pub fn needs_compacting(&self) -> bool {
-        self.garbage > 4096 && self.garbage * 2 > self.items.len()
+        self.garbage > 4096 && self.garbage * 4 > self.items.len()
     }
 
     /// Keeps only the given parts, in the order given, and points them at
@@ -75,6 +85,8 @@ mod tests {
     fn parts_survive_compaction() {
         let mut shelf = Shelf::default();
         let mut parts: Vec<Part> = (0..3000u32).map(|n| shelf.push(&[n, n + 1, n + 2])).collect();
+        shelf.overwrite(parts[2500], &[7, 8, 9]);
+        assert_eq!(shelf.get(parts[2500]), [7, 8, 9]);
         for part in parts.drain(..2000) {
             shelf.release(part);
         }
@@ -83,6 +95,7 @@ mod tests {
         assert!(!shelf.needs_compacting());
         assert_eq!(shelf.get(parts[0]), [2000, 2001, 2002]);
         assert_eq!(shelf.get(parts[999]), [2999, 3000, 3001]);
+        assert_eq!(shelf.get(parts[500]), [7, 8, 9]);
         assert_eq!(shelf.bytes(), 3000 * 4);
     }
 }

@@ -141,9 +141,9 @@ pub fn contains_folded(haystack: &str, lowered: &str) -> bool {
     if haystack.is_ascii() && lowered.is_ascii() {
         let (haystack, needle) = (haystack.as_bytes(), lowered.as_bytes());
         needle.is_empty()
-            || haystack.windows(needle.len()).any(|window| {
-                window.iter().zip(needle).all(|(have, want)| have.to_ascii_lowercase() == *want)
-            })
+            || haystack
+                .windows(needle.len())
+                .any(|window| window.iter().zip(needle).all(|(have, want)| have.to_ascii_lowercase() == *want))
     } else {
         haystack.to_lowercase().contains(lowered)
     }
