@@ -53,6 +53,41 @@ fn relation_code(kind: &str) -> Option<u8> {
     RELATION_KINDS.iter().position(|known| *known == kind).and_then(|at| u8::try_from(at).ok())
 }
 
+/// `ownerOf` for `ownedBy`, and so on.
+fn inverse_code(code: u8) -> Option<u8> {
+    const PAIRS: &[(&str, &str)] = &[
+        ("ownedBy", "ownerOf"),
+        ("partOf", "hasPart"),
+        ("dependsOn", "dependencyOf"),
+        ("providesApi", "apiProvidedBy"),
+        ("consumesApi", "apiConsumedBy"),
+        ("memberOf", "hasMember"),
+        ("childOf", "parentOf"),
+        ("subcomponentOf", "hasSubcomponent"),
+    ];
+    let name = relation_name(code);
+    PAIRS
+        .iter()
+        .find_map(|(a, b)| {
+            if *a == name {
+                Some(*b)
+            } else if *b == name {
+                Some(*a)
+            } else {
+                None
+            }
+        })
+        .and_then(relation_code)
+}
+
+fn declare(edge: &mut Edge, by_source: bool) {
+    if by_source {
+        edge.by_source = true;
+    } else {
+        edge.others = edge.others.saturating_add(1);
+    }
+}
+
 fn relation_name(code: u8) -> &'static str {
     RELATION_KINDS.get(code as usize).copied().unwrap_or("relatedTo")
 }
@@ -112,8 +147,6 @@ struct Slot {
     source: u32,
     /// Milliseconds since the epoch of the last refresh that read it.
     refreshed_at: i64,
-    /// The relations it declared, on the declared shelf.
-    declared: Part,
 }
 
 impl Slot {
@@ -122,21 +155,16 @@ impl Slot {
     }
 }
 
-/// A relation an entity declared; the entity itself is the other end.
-#[derive(Debug, Clone, Copy)]
-struct Declared {
-    other: u32,
-    kind: u8,
-    /// The entity is the source (`ownedBy` from a component), not the target.
-    outgoing: bool,
-}
-
-/// A relation from one source, and how many entities declare it.
+/// A relation from one source, and who declares it: the source entity
+/// itself, and how many others (the target, declaring the inverse pair).
+/// Backstage relations come in pairs (`ownedBy` and `ownerOf`), so what an
+/// entity declared can be read back from its own edges when it goes.
 #[derive(Debug, Clone, Copy)]
 struct Edge {
     target: u32,
-    declarers: u16,
+    others: u16,
     kind: u8,
+    by_source: bool,
 }
 
 /// Cached orderings: field → (index generation, ids in order, where entities without a value start).
@@ -158,7 +186,6 @@ pub struct Index {
     /// Removed entities whose pairs are still in `postings`; their ids are
     /// reused once [`Postings::purge`] has dropped them.
     dead: RoaringBitmap,
-    declared: Shelf<Declared>,
     postings: Postings,
     /// key → entities having it (any value, null included).
     with_key: HashMap<u32, RoaringBitmap>,
@@ -183,7 +210,6 @@ impl Default for Index {
             sources: Strings::default(),
             locations: Vec::new(),
             dead: RoaringBitmap::new(),
-            declared: Shelf::default(),
             postings: Postings::default(),
             with_key: HashMap::new(),
             edges: HashMap::new(),
@@ -279,20 +305,18 @@ impl Index {
             }
             self.with_key.entry(key_id).or_default().insert(id);
         }
-        let declared: Vec<Declared> = descriptor::check(&body)
+        let mut declared: Vec<(u8, u32, u32)> = descriptor::check(&body)
             .map(|checked| checked.relations)
             .unwrap_or_default()
             .iter()
             .filter_map(|relation| {
                 let kind = relation_code(relation.kind)?;
                 let (source, target) = (self.values.intern(&relation.source), self.values.intern(&relation.target));
-                match (source == reference, target == reference) {
-                    (true, _) => Some(Declared { other: target, kind, outgoing: true }),
-                    (false, true) => Some(Declared { other: source, kind, outgoing: false }),
-                    (false, false) => None,
-                }
+                (source == reference || target == reference).then_some((kind, source, target))
             })
             .collect();
+        declared.sort_unstable();
+        declared.dedup();
         let slot = Slot {
             uid: [(uid >> 64) as u64, uid as u64],
             reference,
@@ -301,7 +325,6 @@ impl Index {
             refreshed_at: chrono::DateTime::parse_from_rfc3339(&stored.refreshed_at)
                 .map(|at| at.timestamp_millis())
                 .unwrap_or_default(),
-            declared: self.declared.push(&declared),
         };
         let index = id as usize;
         if index >= self.slots.len() {
@@ -311,7 +334,6 @@ impl Index {
                 location: 0,
                 source: 0,
                 refreshed_at: 0,
-                declared: Part::default(),
             });
         }
         self.slots[index] = slot;
@@ -325,10 +347,8 @@ impl Index {
         for (kind, target) in incoming {
             self.add_relation_field(id, kind, target);
         }
-        for relation in declared {
-            let (source, target) =
-                if relation.outgoing { (reference, relation.other) } else { (relation.other, reference) };
-            self.add_relation(relation.kind, source, target);
+        for (kind, source, target) in declared {
+            self.add_relation(kind, source, target, source == reference);
         }
     }
 
@@ -358,7 +378,7 @@ impl Index {
             return;
         }
         let Some(slot) = self.slots.get(id as usize) else { return };
-        let (reference, declared) = (slot.reference, slot.declared);
+        let reference = slot.reference;
         self.generation += 1;
         self.dead.insert(id);
         self.problems.remove(&id);
@@ -366,17 +386,18 @@ impl Index {
         for entities in self.with_key.values_mut() {
             entities.remove(id);
         }
-        for at in 0..declared.len() {
-            let relation = self.declared.get(declared)[at];
-            let (source, target) =
-                if relation.outgoing { (reference, relation.other) } else { (relation.other, reference) };
-            self.remove_relation(relation.kind, source, target);
-        }
-        self.declared.release(declared);
-        if self.declared.needs_compacting() {
-            let live = &self.live;
-            let parts = self.slots.iter_mut().enumerate().filter(|(id, _)| live.contains(*id as u32));
-            self.declared.compact(parts.map(|(_, slot)| &mut slot.declared));
+        // What it declared: its own edges, and their inverses at the other end.
+        let own: Vec<(u8, u32)> = self
+            .edges_of(reference)
+            .iter()
+            .filter(|edge| edge.by_source)
+            .map(|edge| (edge.kind, edge.target))
+            .collect();
+        for (kind, target) in own {
+            self.remove_relation(kind, reference, target, true);
+            if let Some(inverse) = inverse_code(kind).filter(|_| target != reference) {
+                self.remove_relation(inverse, target, reference, false);
+            }
         }
         if self.dead.len() > PURGE_AFTER.max(self.live.len() / 4) {
             self.purge();
@@ -390,15 +411,19 @@ impl Index {
         self.dead.clear();
     }
 
-    fn add_relation(&mut self, kind: u8, source: u32, target: u32) {
+    /// Records that the source entity (`by_source`) or another one declares
+    /// the relation.
+    fn add_relation(&mut self, kind: u8, source: u32, target: u32, by_source: bool) {
         let mut edges = self.edges_of(source).to_vec();
         let added = match edges.binary_search_by_key(&(kind, target), |edge| (edge.kind, edge.target)) {
             Ok(at) => {
-                edges[at].declarers = edges[at].declarers.saturating_add(1);
+                declare(&mut edges[at], by_source);
                 false
             }
             Err(at) => {
-                edges.insert(at, Edge { target, declarers: 1, kind });
+                let mut edge = Edge { target, others: 0, kind, by_source: false };
+                declare(&mut edge, by_source);
+                edges.insert(at, edge);
                 true
             }
         };
@@ -433,11 +458,15 @@ impl Index {
         }
     }
 
-    fn remove_relation(&mut self, kind: u8, source: u32, target: u32) {
+    fn remove_relation(&mut self, kind: u8, source: u32, target: u32, by_source: bool) {
         let mut edges = self.edges_of(source).to_vec();
         let Ok(at) = edges.binary_search_by_key(&(kind, target), |edge| (edge.kind, edge.target)) else { return };
-        edges[at].declarers -= 1;
-        let gone = edges[at].declarers == 0;
+        if by_source {
+            edges[at].by_source = false;
+        } else {
+            edges[at].others = edges[at].others.saturating_sub(1);
+        }
+        let gone = !edges[at].by_source && edges[at].others == 0;
         if gone {
             edges.remove(at);
         }
@@ -765,7 +794,6 @@ impl Index {
             + self.dead.serialized_size();
         let problems: usize = self.problems.values().map(|problems| 24 + problems.len()).sum();
         self.slots.capacity() * size_of::<Slot>()
-            + self.declared.bytes()
             + edges
             + bitmaps
             + problems
@@ -915,6 +943,37 @@ mod tests {
 
     fn relations(index: &Index, entity_ref: &str) -> Value {
         serde_json::from_str(&index.extras(index.id_by_ref(entity_ref).unwrap()).unwrap().relations).unwrap()
+    }
+
+    #[test]
+    fn a_relation_declared_from_both_ends_stays_until_neither_declares_it() {
+        let mut index = Index::default();
+        let user = json!({"apiVersion": "backstage.io/v1alpha1", "kind": "User",
+                          "metadata": {"name": "ana"}, "spec": {"memberOf": ["team-a"]}});
+        let team = json!({"apiVersion": "backstage.io/v1alpha1", "kind": "Group",
+                          "metadata": {"name": "team-a"}, "spec": {"type": "team", "children": [], "members": ["ana"]}});
+        index.upsert(&stored(UIDS[0], user));
+        index.upsert(&stored(UIDS[1], team.clone()));
+        let member = json!([{"type": "memberOf", "targetRef": "group:default/team-a"}]);
+        assert_eq!(relations(&index, "user:default/ana"), member);
+        // The group goes: the user still says it is a member.
+        assert!(index.remove(UIDS[1]));
+        index.upsert(&stored(UIDS[1], team));
+        assert!(index.remove(UIDS[0]));
+        assert_eq!(
+            relations(&index, "group:default/team-a"),
+            json!([{"type": "hasMember", "targetRef": "user:default/ana"}])
+        );
+        // Both gone: nothing is left, from either end.
+        assert!(index.remove(UIDS[1]));
+        assert!(index.edges.is_empty(), "no relation outlives both declarers");
+        // An entity depending on itself keeps both halves, and drops both.
+        let me = json!({"apiVersion": "backstage.io/v1alpha1", "kind": "Component", "metadata": {"name": "loop"},
+                        "spec": {"type": "service", "lifecycle": "production", "owner": "x", "dependsOn": ["component:loop"]}});
+        index.upsert(&stored(UIDS[2], me));
+        assert!(relations(&index, "component:default/loop").to_string().contains("dependencyOf"));
+        assert!(index.remove(UIDS[2]));
+        assert!(index.edges.is_empty());
     }
 
     #[test]
