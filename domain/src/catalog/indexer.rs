@@ -45,12 +45,6 @@ impl Indexer {
         }
         answered
     }
-
-    /// Runs `job` on the index thread and waits for its answer; `None` when
-    /// the job panicked.
-    pub async fn run<T: Send + 'static>(&self, job: impl FnOnce() -> T + Send + 'static) -> Option<T> {
-        self.submit(job).await.ok()
-    }
 }
 
 #[cfg(test)]
@@ -60,8 +54,8 @@ mod tests {
     #[tokio::test]
     async fn jobs_run_on_the_index_thread() {
         let indexer = Indexer::start();
-        let name = indexer.run(|| std::thread::current().name().map(str::to_owned)).await;
-        assert_eq!(name, Some(Some("catalog-index".to_owned())));
-        assert_eq!(indexer.run(|| 2 + 2).await, Some(4));
+        let name = indexer.submit(|| std::thread::current().name().map(str::to_owned)).await;
+        assert_eq!(name.ok(), Some(Some("catalog-index".to_owned())));
+        assert_eq!(indexer.submit(|| 2 + 2).await.ok(), Some(4));
     }
 }

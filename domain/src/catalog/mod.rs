@@ -124,9 +124,9 @@ const READ_AHEAD: usize = 3000;
 /// it took, to be freed by the caller.
 type Indexing = tokio::sync::oneshot::Receiver<Vec<StoredEntity>>;
 
-/// The outcome of an [`Indexing`].
-fn indexed(answer: std::result::Result<Vec<StoredEntity>, tokio::sync::oneshot::error::RecvError>) -> Result<()> {
-    answer.map(drop).map_err(|_| DomainError::NotReady("the catalog index could not take a change".to_owned()))
+/// The answer of a job on the index thread; an error when the job panicked.
+fn indexed<T>(answer: std::result::Result<T, tokio::sync::oneshot::error::RecvError>) -> Result<T> {
+    answer.map_err(|_| DomainError::NotReady("the catalog index could not take a change".to_owned()))
 }
 
 /// The catalog service; cheap to clone.
@@ -182,14 +182,12 @@ impl Catalog {
         change: impl FnOnce(&mut Index) -> T + Send + 'static,
     ) -> Result<T> {
         let inner = self.inner.clone();
-        self.inner
-            .indexer
-            .run(move || {
-                let mut index = inner.index.write().unwrap_or_else(std::sync::PoisonError::into_inner);
-                change(&mut index)
-            })
-            .await
-            .ok_or_else(|| DomainError::NotReady("the catalog index could not take a change".to_owned()))
+        indexed(
+            self.inner
+                .indexer
+                .submit(move || change(&mut inner.index.write().unwrap_or_else(std::sync::PoisonError::into_inner)))
+                .await,
+        )
     }
 
     /// Builds the index from the database (at start-up).
@@ -207,14 +205,15 @@ impl Catalog {
             count += page.len() as u64;
             let building = fresh.clone();
             // The page comes back to be freed here, on the thread that read it.
-            let _page = self
-                .inner
-                .indexer
-                .run(move || {
-                    building.lock().unwrap_or_else(std::sync::PoisonError::into_inner).apply(&[], &page);
-                    page
-                })
-                .await;
+            let _page = indexed(
+                self.inner
+                    .indexer
+                    .submit(move || {
+                        building.lock().unwrap_or_else(std::sync::PoisonError::into_inner).apply(&[], &page);
+                        page
+                    })
+                    .await,
+            )?;
         }
         self.with_index_mut(move |index| {
             let mut fresh = fresh.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -423,6 +422,17 @@ impl Catalog {
         Ok(self.entity_json(db, entity_ref).await?.and_then(|json| serde_json::from_str(&json).ok()))
     }
 
+    /// The entities with these references that exist, projected to `fields`
+    /// (all of each for none), read in one go.
+    pub async fn entities_by_refs(&self, db: &Database, refs: &[String], fields: Vec<String>) -> Result<Vec<Value>> {
+        let planned = query::by_refs(&self.index(), refs, fields, None);
+        let json = self.finish(db, planned).await?;
+        let items = serde_json::from_str::<Value>(&json)
+            .ok()
+            .and_then(|mut page| page.get_mut("items").and_then(Value::as_array_mut).map(std::mem::take));
+        Ok(items.unwrap_or_default().into_iter().filter(|entity| !entity.is_null()).collect())
+    }
+
     /// Bodies for pages that show many entities.
     pub async fn bodies(&self, db: &Database, uids: &[u128]) -> Result<HashMap<u128, Arc<str>>> {
         self.inner.bodies.get(db, uids).await
@@ -515,7 +525,7 @@ impl Catalog {
     }
 
     async fn apply_locally(&self, upserted: Vec<StoredEntity>, removed: Vec<String>) -> Result<()> {
-        indexed(self.index_locally(upserted, removed).await)
+        indexed(self.index_locally(upserted, removed).await).map(drop)
     }
 
     /// Hands what this replica stored to the index thread at once; the

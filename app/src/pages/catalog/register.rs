@@ -71,12 +71,10 @@ pub async fn register_location(kind: String, target: String) -> Result<LocationP
     let (catalog, database) = (server::catalog()?, server::database()?);
     let mut registered = catalog.register_as(&database, caller, &kind, &target).await?;
     // Like Backstage, a registration answers without the entities; the page
-    // lists the first of them, with their titles.
-    for entity_ref in registered.imported.iter().take(LISTED) {
-        if let Some(entity) = catalog.entity_value(&database, entity_ref).await? {
-            registered.entities.push(entity);
-        }
-    }
+    // lists the first of them, with their titles, read in one go.
+    let listed: Vec<String> = registered.imported.iter().take(LISTED).cloned().collect();
+    let fields = ["kind", "metadata.name", "metadata.namespace", "metadata.title"].map(str::to_owned).to_vec();
+    registered.entities = catalog.entities_by_refs(&database, &listed, fields).await?;
     Ok(preview_of(registered, true))
 }
 
