@@ -45,6 +45,10 @@ pub enum DomainError {
     #[error("{0}")]
     Upstream(String),
 
+    /// The search index could not be read or written; the text says how (HTTP 503).
+    #[error("search index: {0}")]
+    SearchIndex(String),
+
     /// Something the domain needs on disk could not be prepared (HTTP 500).
     #[error("{what}: {source}")]
     Io {
@@ -69,10 +73,16 @@ impl DomainError {
             Self::Conflict(_) => 409,
             Self::Throttled { .. } => 429,
             Self::Upstream(_) => 502,
-            Self::NotReady(_) => 503,
+            Self::NotReady(_) | Self::SearchIndex(_) => 503,
             Self::Database(_) | Self::UnsupportedDatabaseUrl { .. } | Self::Io { .. } => 500,
         }
     }
 }
 
 pub type Result<T, E = DomainError> = std::result::Result<T, E>;
+
+impl From<tantivy::TantivyError> for DomainError {
+    fn from(error: tantivy::TantivyError) -> Self {
+        Self::SearchIndex(error.to_string())
+    }
+}

@@ -5,6 +5,7 @@
 
 pub mod catalog;
 pub mod identity;
+pub mod search;
 pub mod system;
 
 pub use identity::{

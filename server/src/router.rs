@@ -11,7 +11,8 @@ use axum::routing::{get, post};
 use axum::Router;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
+use std::sync::OnceLock;
 use std::time::Duration;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -24,7 +25,7 @@ use tracing::Level;
 
 /// Builds the complete router for one server.
 pub fn build(state: AppState) -> Router {
-    let routes = generate_route_list(app::App);
+    let routes = page_routes().to_vec();
     let services = state.services().clone();
     let identity = state.identity().clone();
     let catalog = state.catalog().clone();
@@ -73,6 +74,18 @@ pub fn build(state: AppState) -> Router {
                 .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(60))),
         )
         .with_state(state)
+}
+
+/// Every Leptos page route, listed once per process.
+///
+/// Listing the routes renders the app with resource loading switched off by a
+/// process-wide flag (leptos_router's `SuppressResourceLoad`). A page that
+/// another server in the same process renders at that moment waits forever for
+/// its data (leptos issue #4773), so the list is made once, before any server
+/// in the process can answer, and shared.
+fn page_routes() -> &'static [AxumRouteListing] {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(app::App))
 }
 
 /// A panic inside a handler becomes a plain 500 without any detail.

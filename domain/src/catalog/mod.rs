@@ -148,6 +148,8 @@ struct Inner {
     applied_locally: Mutex<HashSet<u128>>,
     indexer: indexer::Indexer,
     bodies: bodies::Bodies,
+    /// Told whenever the catalog changed (the search index follows).
+    changed: Arc<tokio::sync::Notify>,
 }
 
 impl Catalog {
@@ -163,8 +165,14 @@ impl Catalog {
                 applied_locally: Mutex::new(HashSet::new()),
                 indexer: indexer::Indexer::start(),
                 bodies: bodies::Bodies::default(),
+                changed: Arc::new(tokio::sync::Notify::new()),
             }),
         }
+    }
+
+    /// Notified after every change this replica stores or follows.
+    pub fn changed(&self) -> Arc<tokio::sync::Notify> {
+        self.inner.changed.clone()
     }
 
     pub fn settings(&self) -> &CatalogSettings {
@@ -537,6 +545,7 @@ impl Catalog {
             local.extend(uids.iter().filter_map(|uid| index::parse_uid(uid)));
         }
         self.forget_bodies(uids.into_iter());
+        self.inner.changed.notify_one();
         let inner = self.inner.clone();
         self.inner.indexer.submit(move || {
             inner.index.write().unwrap_or_else(std::sync::PoisonError::into_inner).apply(&removed, &upserted);
@@ -689,6 +698,7 @@ impl Catalog {
         if let Ok(mut followed) = self.inner.followed.lock() {
             *followed = last;
         }
+        self.inner.changed.notify_one();
         Ok(changes.len())
     }
 }

@@ -25,6 +25,33 @@ async fn the_home_page_is_rendered_with_live_status(app: TestApp) {
 }
 on_both_databases!(home_page, the_home_page_is_rendered_with_live_status);
 
+/// Starting a server lists the app's routes by rendering it with resource
+/// loading switched off for the whole process. A page another server renders
+/// meanwhile must still finish (leptos issue #4773): the list is made once.
+async fn pages_finish_while_other_servers_start_in_the_same_process(app: TestApp) {
+    let kind = app.kind;
+    let starting = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        runtime.block_on(async move {
+            for _ in 0..6 {
+                crate::helpers::spawn_app(kind).await.shut_down().await;
+            }
+        });
+    });
+    let mut rendered = 0;
+    while !starting.is_finished() || rendered == 0 {
+        let page = async { app.get("/").await.text().await.unwrap() };
+        let html = tokio::time::timeout(std::time::Duration::from_secs(10), page)
+            .await
+            .expect("a page rendered while another server started never finished");
+        assert!(html.contains("Welcome to Portico"));
+        rendered += 1;
+    }
+    starting.join().unwrap();
+    app.shut_down().await;
+}
+on_both_databases!(pages_while_servers_start, pages_finish_while_other_servers_start_in_the_same_process);
+
 async fn every_section_has_a_page_and_unknown_paths_get_404(app: TestApp) {
     for (path, heading) in [("/catalog", "Catalog"), ("/create", "Create"), ("/docs", "Docs")] {
         let response = app.get(path).await;

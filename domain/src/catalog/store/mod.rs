@@ -366,6 +366,17 @@ pub async fn last_change<C: ConnectionTrait>(db: &C) -> Result<i64> {
     Ok(last.unwrap_or(0))
 }
 
+/// The lowest change id still in the log (older ones are pruned).
+pub async fn first_change<C: ConnectionTrait>(db: &C) -> Result<Option<i64>> {
+    Ok(changes::Entity::find()
+        .select_only()
+        .column_as(changes::Column::Id.min(), "min")
+        .into_tuple::<Option<i64>>()
+        .one(db)
+        .await?
+        .flatten())
+}
+
 /// Changes after `after`, oldest first: (id, uid, op).
 pub async fn changes_after<C: ConnectionTrait>(db: &C, after: i64, limit: u64) -> Result<Vec<changes::Model>> {
     Ok(changes::Entity::find()
