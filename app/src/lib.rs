@@ -84,6 +84,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/catalog/register") view=pages::catalog::register::RegisterPage />
                     <Route path=path!("/catalog/health") view=pages::catalog::health::HealthPage />
                     <Route path=path!("/catalog/:namespace/:kind/:name") view=pages::catalog::entity::EntityPage />
+                    <Route path=path!("/search") view=pages::search::SearchPage />
                     <Route path=path!("/create") view=pages::create::CreatePage />
                     <Route path=path!("/docs") view=pages::docs::DocsPage />
                     <Route path=path!("/sign-in") view=pages::sign_in::SignInPage />

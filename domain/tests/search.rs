@@ -138,8 +138,7 @@ async fn fixture(kind: DatabaseKind) -> Fixture {
     write(&dir.path().join("catalog/all.yaml"), CATALOG);
     write(&dir.path().join("catalog/orders.yaml"), ORDERS_OPENAPI);
     let catalog = Catalog::new(CatalogSettings { base_dir: dir.path().to_owned(), ..CatalogSettings::default() });
-    let location =
-        catalog.register(&db, "file", "catalog/all.yaml", Origin::Api, None).await.unwrap().location.id;
+    let location = catalog.register(&db, "file", "catalog/all.yaml", Origin::Api, None).await.unwrap().location.id;
     let search = Search::new(dir.path().join("search"));
     search.open("installation").await.unwrap();
     search.catch_up(&db).await.unwrap();
@@ -189,7 +188,10 @@ async fn api_definitions_are_searched_by_path_and_operation(fixture: Fixture) {
     let search = &fixture.search;
     let by_path = find(search, "/orders/{id}");
     assert_eq!(names(&by_path)[0], "orders-api", "{:?}", names(&by_path));
-    assert_eq!(marked(&by_path.hits[0], "definition"), "…GET /[orders]/{[id]} getOrderById (get [Order] By [Id]): One [order] by its [id]");
+    assert_eq!(
+        marked(&by_path.hits[0], "definition"),
+        "…GET /[orders]/{[id]} getOrderById (get [Order] By [Id]): One [order] by its [id]"
+    );
     assert_eq!(names(&find(search, "getUser"))[0], "users-api", "an operationId");
     assert_eq!(names(&find(search, "user account"))[0], "users-api", "a summary");
     // Templates are found by title, description and tags.
@@ -214,6 +216,11 @@ async fn phrases_and_filters_narrow_the_results(fixture: Fixture) {
     assert_eq!(search.query(&tagged).unwrap().total, 2);
     let typed = SearchRequest { filters: vec![("spec.type".into(), "website".into())], ..request("") };
     assert_eq!(search.query(&typed).unwrap().total, 2);
+    let either = SearchRequest {
+        filters: vec![("kind".into(), "API".into()), ("kind".into(), "Template".into())],
+        ..request("")
+    };
+    assert_eq!(search.query(&either).unwrap().total, 3, "values of one field are alternatives");
     // Backstage's result types: everything is `software-catalog`.
     let typed = SearchRequest { types: vec!["software-catalog".into()], ..request("checkout") };
     assert_eq!(search.query(&typed).unwrap().total, 1);

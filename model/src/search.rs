@@ -95,3 +95,32 @@ pub struct SearchResults {
     /// When nothing was found: the nearest entity names, as (name, location).
     pub did_you_mean: Vec<(String, String)>,
 }
+
+/// A search as the header box and the results page ask for it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct SearchQuery {
+    pub term: String,
+    /// (facet key, value): `kind`, `type`, `owner`, `lifecycle`, `tag`.
+    pub filters: Vec<(String, String)>,
+    /// From 1.
+    pub page: usize,
+    pub per_page: usize,
+    /// Count results by facet (the results page; not the header box).
+    pub facets: bool,
+}
+
+/// The group a result is listed under in the header box.
+pub fn group_of(kind: &str) -> &'static str {
+    match kind.to_ascii_lowercase().as_str() {
+        "component" => "Services and components",
+        "api" => "APIs",
+        "template" => "Templates",
+        "group" | "user" => "Teams and people",
+        "system" | "domain" => "Systems and domains",
+        _ => "Other",
+    }
+}
+
+/// The order of the groups in the header box.
+pub const GROUP_ORDER: [&str; 6] =
+    ["Services and components", "APIs", "Templates", "Teams and people", "Systems and domains", "Other"];

@@ -29,11 +29,13 @@ pub fn build(state: AppState) -> Router {
     let services = state.services().clone();
     let identity = state.identity().clone();
     let catalog = state.catalog().clone();
+    let search = state.search().clone();
     let assets = state.assets().clone();
     let leptos_context = move || {
         provide_context(services.clone());
         provide_context(identity.clone());
         provide_context(catalog.clone());
+        provide_context(search.clone());
         provide_context(app::Assets { css_href: assets.css_href.clone() });
     };
     let options = LeptosOptions::from_ref(&state);

@@ -10,7 +10,7 @@ use crate::state::AppState;
 use crate::{catalog, router, telemetry};
 use domain::catalog::ownership::OwnersMayChange;
 use domain::system::DatabaseFacts;
-use domain::{Catalog, Database, Identity, Readiness, Services};
+use domain::{Catalog, Database, Identity, Readiness, Search, Services};
 use leptos::config::LeptosOptions;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -82,6 +82,7 @@ impl Application {
             .build();
         let services = Services::new(env!("CARGO_PKG_VERSION"), started);
         let catalog = Catalog::new(config.catalog.settings(&config.data_dir));
+        let search = Search::new(config.data_dir.join("search"));
         let mut identity_settings = config.auth.identity()?;
         identity_settings.policy = identity_settings.policy.with_rule(OwnersMayChange::new(catalog.clone()));
         let identity = Identity::new(identity_settings);
@@ -89,12 +90,13 @@ impl Application {
         tokio::spawn(connect_database(
             services.clone(),
             catalog.clone(),
+            search.clone(),
             config.database_url.clone(),
             config.database_max_connections,
             demo_admin,
         ));
         let shutdown_timeout = config.shutdown_timeout;
-        let state = AppState::new(config, services, identity, catalog, assets, leptos_options);
+        let state = AppState::new(config, services, identity, catalog, search, assets, leptos_options);
         Ok(Self { listener, state, shutdown_timeout })
     }
 
@@ -142,6 +144,7 @@ impl Application {
 async fn connect_database(
     services: Services,
     catalog: Catalog,
+    search: Search,
     url: String,
     max_connections: u32,
     demo_admin: Option<String>,
@@ -156,6 +159,12 @@ async fn connect_database(
                 match catalog.load(&database).await {
                     Ok(count) => tracing::info!("catalog index built from {count} stored entities"),
                     Err(err) => tracing::error!("cannot read the stored catalog: {err}"),
+                }
+                match search.open(&facts.installation.id).await {
+                    Ok(()) => {
+                        tokio::spawn(search.keep_current(database.clone(), catalog.changed()));
+                    }
+                    Err(err) => tracing::error!("search is off: {err}"),
                 }
                 tokio::spawn(catalog::keep_current(catalog, database.clone()));
                 services.set_database(database.clone(), facts);

@@ -1,5 +1,5 @@
 //! `AppState`: the one value built at start-up and shared by every request —
-//! the domain services, identity settings, the catalog, the configuration, the metrics registry and the Leptos
+//! the domain services, identity settings, the catalog, search, the configuration, the metrics registry and the Leptos
 //! options. Axum gets it as router state; Leptos pages and server functions get
 //! the domain services from context.
 
@@ -7,7 +7,7 @@ use crate::assets::SiteAssets;
 use crate::config::Config;
 use crate::metrics::Metrics;
 use axum::extract::FromRef;
-use domain::{Catalog, Database, Identity, Services};
+use domain::{Catalog, Database, Identity, Search, Services};
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
 use std::time::Instant;
@@ -17,6 +17,7 @@ pub struct AppState {
     services: Services,
     identity: Identity,
     catalog: Catalog,
+    search: Search,
     config: Arc<Config>,
     metrics: Arc<Metrics>,
     assets: Arc<SiteAssets>,
@@ -29,6 +30,7 @@ impl AppState {
         services: Services,
         identity: Identity,
         catalog: Catalog,
+        search: Search,
         assets: SiteAssets,
         leptos_options: LeptosOptions,
     ) -> Self {
@@ -36,6 +38,7 @@ impl AppState {
             services,
             identity,
             catalog,
+            search,
             config: Arc::new(config),
             metrics: Arc::new(Metrics::default()),
             assets: Arc::new(assets),
@@ -53,6 +56,10 @@ impl AppState {
 
     pub fn catalog(&self) -> &Catalog {
         &self.catalog
+    }
+
+    pub fn search(&self) -> &Search {
+        &self.search
     }
 
     /// The database when it is connected and migrated.

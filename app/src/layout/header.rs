@@ -1,12 +1,12 @@
 //! The header: product name, main navigation (collapsing into a menu on a
 //! phone), the search box, the theme toggle and the user menu.
 
+use super::search_box::SearchBox;
 use super::user_menu::UserMenu;
 use crate::theme::use_theme;
 use crate::ui::{aria_bool, icons};
 use leptos::prelude::*;
-use leptos_router::components::{Form, A};
-use leptos_router::hooks::use_query_map;
+use leptos_router::components::A;
 
 /// The main sections, in navigation order.
 const SECTIONS: [(&str, &str); 4] = [("/", "Home"), ("/catalog", "Catalog"), ("/create", "Create"), ("/docs", "Docs")];
@@ -67,57 +67,6 @@ fn NavLinks() -> impl IntoView {
             }
         })
         .collect_view()
-}
-
-/// The header search box. `/` focuses it from anywhere on the page; it
-/// searches the catalog (full search arrives with the search index).
-#[component]
-fn SearchBox() -> impl IntoView {
-    let input = NodeRef::<leptos::html::Input>::new();
-    let query = use_query_map();
-    let current = move || query.read().get("q").unwrap_or_default();
-    #[cfg(any(feature = "hydrate", feature = "csr"))]
-    {
-        let handle = window_event_listener(leptos::ev::keydown, move |event| {
-            let typing = event
-                .target()
-                .and_then(|target| {
-                    use leptos::wasm_bindgen::JsCast;
-                    target.dyn_into::<web_sys::Element>().ok()
-                })
-                .is_some_and(|element| matches!(element.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
-            let shortcut =
-                (event.key() == "/" && !typing) || (event.key() == "k" && (event.ctrl_key() || event.meta_key()));
-            if shortcut {
-                if let Some(input) = input.get_untracked() {
-                    event.prevent_default();
-                    let _ = input.focus();
-                }
-            }
-        });
-        on_cleanup(move || handle.remove());
-    }
-    view! {
-        <Form action="/catalog" attr:class="search" attr:role="search">
-            <label class="sr-only" for="site-search">
-                "Search Portico"
-            </label>
-            <span class="search-icon">{icons::search()}</span>
-            <input
-                id="site-search"
-                node_ref=input
-                class="search-input"
-                type="search"
-                name="q"
-                placeholder="Search services, APIs, teams…"
-                autocomplete="off"
-                prop:value=current
-            />
-            <kbd class="search-hint" aria-hidden="true">
-                "/"
-            </kbd>
-        </Form>
-    }
 }
 
 /// Switches between light and dark; the choice is remembered.

@@ -2,6 +2,7 @@
 //! user menu, the page itself inside an error boundary, footer and toasts.
 
 mod header;
+mod search_box;
 mod user_menu;
 
 use crate::pages::error::ErrorPage;

@@ -8,5 +8,6 @@ pub mod docs;
 pub mod error;
 pub mod home;
 pub mod not_found;
+pub mod search;
 pub mod sign_in;
 pub mod tokens;

@@ -196,10 +196,7 @@ mod tests {
     #[test]
     fn graphql_and_grpc_declarations_are_named() {
         let sdl = "# the schema\ntype Query {\n  order(id: ID!): Order\n}\ninput NewOrder { id: ID }\nenum Status { OPEN }\nextend type Order { note: String }\n";
-        assert_eq!(
-            searchable_lines("graphql", sdl),
-            vec!["type Query", "input NewOrder", "enum Status", "type Order"]
-        );
+        assert_eq!(searchable_lines("graphql", sdl), vec!["type Query", "input NewOrder", "enum Status", "type Order"]);
         let proto = "service Orders {\n  rpc GetOrder (GetOrderRequest) returns (Order);\n}\nmessage Order {}\n";
         assert_eq!(searchable_lines("grpc", proto), vec!["service Orders", "rpc GetOrder", "message Order"]);
     }

@@ -13,7 +13,7 @@ use std::sync::Mutex;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{FuzzyTermQuery, Query};
 use tantivy::schema::Value as _;
-use tantivy::{DocId, Index, IndexReader, Score, SegmentReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{DocId, Index, IndexReader, IndexWriter, ReloadPolicy, Score, SegmentReader, TantivyDocument, Term};
 
 /// Memory for adding documents: one thread, the least tantivy takes.
 const WRITER_MEMORY: usize = 15_000_000;
@@ -46,6 +46,14 @@ impl std::fmt::Debug for Engine {
     }
 }
 
+/// A page of matches: the documents, how many match in all, and the facet
+/// counts when they were asked for.
+pub struct Matches {
+    pub found: Vec<Found>,
+    pub total: u64,
+    pub facets: Vec<(String, Vec<FacetCount>)>,
+}
+
 /// One matching document, before snippets.
 pub struct Found {
     pub stored: TantivyDocument,
@@ -60,7 +68,8 @@ impl Engine {
     /// one or one of another schema version is emptied and made again (it
     /// holds nothing that is not in the database).
     pub fn open(dir: &Path) -> Result<Self> {
-        std::fs::create_dir_all(dir).map_err(|error| io_error("cannot create the search index directory", dir, error))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|error| io_error("cannot create the search index directory", dir, error))?;
         match Self::open_existing(dir) {
             Ok(Some(engine)) => return Ok(engine),
             Ok(None) => {}
@@ -70,10 +79,14 @@ impl Engine {
                     dir.display()
                 )));
             }
-            Err(error) => tracing::warn!("the search index in {} cannot be used ({error}); building it again", dir.display()),
+            Err(error) => {
+                tracing::warn!("the search index in {} cannot be used ({error}); building it again", dir.display())
+            }
         }
-        std::fs::remove_dir_all(dir).map_err(|error| io_error("cannot clear the search index directory", dir, error))?;
-        std::fs::create_dir_all(dir).map_err(|error| io_error("cannot create the search index directory", dir, error))?;
+        std::fs::remove_dir_all(dir)
+            .map_err(|error| io_error("cannot clear the search index directory", dir, error))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|error| io_error("cannot create the search index directory", dir, error))?;
         let (schema, fields) = schema::build();
         let index = Index::create_in_dir(dir, schema)?;
         Ok(Self::ready(dir, index, fields, None)?)
@@ -110,7 +123,14 @@ impl Engine {
         schema::register_analyzers(&index);
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         let writer = index.writer_with_num_threads(1, WRITER_MEMORY)?;
-        Ok(Self { dir: dir.to_owned(), index, reader, writer: Mutex::new(Some(writer)), fields, payload: Mutex::new(payload) })
+        Ok(Self {
+            dir: dir.to_owned(),
+            index,
+            reader,
+            writer: Mutex::new(Some(writer)),
+            fields,
+            payload: Mutex::new(payload),
+        })
     }
 
     pub fn payload(&self) -> Option<Payload> {
@@ -132,7 +152,8 @@ impl Engine {
             doc.add_text(fields.title, &entity.title);
             doc.add_text(fields.title_whole, &entity.title);
         }
-        for (field, text) in [(fields.text, &entity.text), (fields.about, &entity.about), (fields.definition, &entity.definition)]
+        for (field, text) in
+            [(fields.text, &entity.text), (fields.about, &entity.about), (fields.definition, &entity.definition)]
         {
             if !text.is_empty() {
                 doc.add_text(field, text);
@@ -196,17 +217,12 @@ impl Engine {
 
     /// The best `limit` matches after `offset`, how many there are in all,
     /// and (when asked) the facet counts over all of them.
-    pub fn search(
-        &self,
-        query: &dyn Query,
-        offset: usize,
-        limit: usize,
-        count_facets: bool,
-    ) -> Result<(Vec<Found>, u64, Vec<(String, Vec<FacetCount>)>)> {
+    pub fn search(&self, query: &dyn Query, offset: usize, limit: usize, count_facets: bool) -> Result<Matches> {
         let searcher = self.reader.searcher();
         // Equal scores: the shorter name first.
         let top = TopDocs::with_limit(limit.max(1)).and_offset(offset).tweak_score(|segment: &SegmentReader| {
-            let lengths = segment.fast_fields().u64(schema::NAME_LENGTH).ok().map(|column| column.first_or_default_col(0));
+            let lengths =
+                segment.fast_fields().u64(schema::NAME_LENGTH).ok().map(|column| column.first_or_default_col(0));
             move |doc: DocId, score: Score| (score, -(lengths.as_ref().map_or(0, |column| column.get_val(doc)) as i64))
         });
         let (top, total, facets) = if count_facets {
@@ -221,7 +237,7 @@ impl Engine {
         for (_, address) in top.into_iter().take(limit) {
             found.push(Found { stored: searcher.doc(address)? });
         }
-        Ok((found, total as u64, facets))
+        Ok(Matches { found, total: total as u64, facets })
     }
 
     /// Names within two edits of the query, nearest first: (name, location).

@@ -72,7 +72,8 @@ pub fn whole(text: &str, parsed: &Parsed) -> Option<Vec<Segment>> {
 pub fn snippet(text: &str, parsed: &Parsed) -> Option<Vec<Segment>> {
     let ranges = matches(text, parsed);
     let first = ranges.first()?;
-    let window = if text.contains('\n') { best_lines(text, &ranges) } else { window_around(text, first.start, &ranges) };
+    let window =
+        if text.contains('\n') { best_lines(text, &ranges) } else { window_around(text, first.start, &ranges) };
     let mut out = Vec::new();
     if window.start > 0 {
         out.push(Segment { text: "…".to_owned(), matched: false });
@@ -98,7 +99,11 @@ fn best_lines(text: &str, ranges: &[std::ops::Range<usize>]) -> std::ops::Range<
     }
     let range = best.1;
     if range.len() > SNIPPET_CHARS * 2 {
-        return window_around(text, ranges.iter().find(|r| r.start >= range.start).map_or(range.start, |r| r.start), ranges);
+        return window_around(
+            text,
+            ranges.iter().find(|r| r.start >= range.start).map_or(range.start, |r| r.start),
+            ranges,
+        );
     }
     range
 }

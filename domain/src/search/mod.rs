@@ -21,7 +21,7 @@ use crate::catalog::index::StoredEntity;
 use crate::catalog::store;
 use crate::database::Database;
 use crate::error::{DomainError, Result};
-use engine::{Engine, Found};
+use engine::{Engine, Found, Matches};
 use model::search::{SearchHit, SearchResults, Snippet};
 use query::{Parsed, Strictness};
 use std::path::PathBuf;
@@ -44,7 +44,8 @@ pub struct SearchRequest {
     pub term: String,
     /// Result types (`software-catalog`); all when empty.
     pub types: Vec<String>,
-    /// (field, value): kind, type, owner, lifecycle, tag, namespace, system.
+    /// (field, value): kind, type, owner, lifecycle, tag, namespace, system;
+    /// values of the same field are alternatives.
     pub filters: Vec<(String, String)>,
     pub offset: usize,
     pub limit: usize,
@@ -132,8 +133,7 @@ impl Search {
             self.build(db, &engine).await?;
         }
         let mut applied = 0;
-        loop {
-            let Some(position) = engine.payload().map(|payload| payload.position) else { break };
+        while let Some(position) = engine.payload().map(|payload| payload.position) {
             let changes = store::changes_after(connection, position, CHANGES_PER_BATCH).await?;
             if changes.is_empty() {
                 break;
@@ -229,18 +229,18 @@ impl Search {
             .map(|(key, value)| (query::filter_key(key).map_or_else(|| key.clone(), str::to_owned), value.clone()))
             .collect();
         let strict = engine.query(&parsed, &request.types, &filters, Strictness::AllWords);
-        let (mut found, mut total, mut facets) = engine.search(&*strict, request.offset, limit, request.facets)?;
-        if total == 0 && parsed.words.len() >= 2 {
+        let mut matches = engine.search(&*strict, request.offset, limit, request.facets)?;
+        if matches.total == 0 && parsed.words.len() >= 2 {
             let relaxed = engine.query(&parsed, &request.types, &filters, Strictness::AnyWord);
-            (found, total, facets) = engine.search(&*relaxed, request.offset, limit, request.facets)?;
+            matches = engine.search(&*relaxed, request.offset, limit, request.facets)?;
         }
+        let Matches { found, total, facets } = matches;
         let hits = found
             .iter()
             .enumerate()
             .filter_map(|(at, found)| self.hit(&engine, found, &parsed, request.offset + at + 1))
             .collect();
-        let did_you_mean =
-            if total == 0 && !parsed.is_empty() { engine.nearest_names(&parsed)? } else { Vec::new() };
+        let did_you_mean = if total == 0 && !parsed.is_empty() { engine.nearest_names(&parsed)? } else { Vec::new() };
         Ok(SearchResults { hits, total, facets, did_you_mean })
     }
 

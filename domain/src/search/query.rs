@@ -212,14 +212,25 @@ pub fn build(
     strictness: Strictness,
 ) -> Box<dyn Query> {
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    // Values of one key are alternatives; keys must all match.
+    let mut by_key: Vec<(&str, Vec<&str>)> = Vec::new();
     for (key, value) in parsed.filters.iter().chain(filters) {
+        match by_key.iter_mut().find(|(known, _)| known == key) {
+            Some((_, values)) => values.push(value),
+            None => by_key.push((key, vec![value])),
+        }
+    }
+    for (key, values) in by_key {
         let Some(field) = fields.filter(key) else { return Box::new(EmptyQuery) };
-        let value = schema::whole_value(value);
-        let mut one_of = vec![(Occur::Should, term_query(field, &value))];
-        // `team-a`, `group:team-a` and `group:default/team-a` name one owner.
-        if let (true, Some(owner_ref)) = (key == "owner", fields.filter("owner_ref")) {
-            if let Ok(full) = EntityRef::parse(&value, Some("group"), Some(DEFAULT_NAMESPACE)) {
-                one_of.push((Occur::Should, term_query(owner_ref, &schema::whole_value(&full.to_string()))));
+        let mut one_of = Vec::new();
+        for value in values {
+            let value = schema::whole_value(value);
+            one_of.push((Occur::Should, term_query(field, &value)));
+            // `team-a`, `group:team-a` and `group:default/team-a` name one owner.
+            if let (true, Some(owner_ref)) = (key == "owner", fields.filter("owner_ref")) {
+                if let Ok(full) = EntityRef::parse(&value, Some("group"), Some(DEFAULT_NAMESPACE)) {
+                    one_of.push((Occur::Should, term_query(owner_ref, &schema::whole_value(&full.to_string()))));
+                }
             }
         }
         clauses.push((Occur::Must, constant(Box::new(BooleanQuery::new(one_of)), 0.0)));
@@ -272,7 +283,10 @@ mod tests {
         assert_eq!(parsed.words, words(&["payments", "tag"]));
         assert_eq!(parsed.phrases, vec![words(&["order", "history"])]);
         parsed.filters.sort();
-        assert_eq!(parsed.filters, vec![("kind".to_owned(), "api".to_owned()), ("owner".to_owned(), "team a".to_owned())]);
+        assert_eq!(
+            parsed.filters,
+            vec![("kind".to_owned(), "api".to_owned()), ("owner".to_owned(), "team a".to_owned())]
+        );
     }
 
     #[test]

@@ -4,10 +4,10 @@
 //! (`Café-Service` → `cafe`, `service`), the same at indexing and at query
 //! time. Names and titles are also kept whole for "exact name first".
 
-use tantivy::schema::{
-    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, STORED, STRING,
+use tantivy::schema::{Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, STORED, STRING};
+use tantivy::tokenizer::{
+    AsciiFoldingFilter, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer, TextAnalyzer,
 };
-use tantivy::tokenizer::{AsciiFoldingFilter, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer, TextAnalyzer};
 use tantivy::Index;
 
 /// Bumped whenever the fields or their analysis change: an index of another
@@ -86,8 +86,9 @@ fn words(stored: bool, positions: bool) -> TextOptions {
 }
 
 fn whole() -> TextOptions {
-    TextOptions::default()
-        .set_indexing_options(TextFieldIndexing::default().set_tokenizer(WHOLE).set_index_option(IndexRecordOption::Basic))
+    TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default().set_tokenizer(WHOLE).set_index_option(IndexRecordOption::Basic),
+    )
 }
 
 /// The schema and its field handles.
@@ -110,8 +111,7 @@ pub fn build() -> (Schema, Fields) {
         .iter()
         .map(|(key, _)| (*key, builder.add_text_field(&format!("count_{key}"), STRING | FAST)))
         .collect();
-    let fields =
-        Fields {
+    let fields = Fields {
         uid,
         result_type,
         name,

@@ -1,4 +1,4 @@
-//! Portico's REST API: the Backstage-compatible catalog API ([`catalog`]), and
+//! Portico's REST API: the Backstage-compatible catalog API ([`catalog`]) and search API ([`search`]), and
 //! Portico's own routes: who am I, personal tokens, users and the audit log. Every
 //! route works with a session cookie or `Authorization: Bearer <token>`;
 //! what the caller may do is decided by the domain's access policy.
@@ -6,6 +6,7 @@
 pub mod admin;
 pub mod catalog;
 pub mod error;
+pub mod search;
 pub mod tokens;
 
 use crate::state::AppState;
@@ -25,6 +26,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/admin/users/{username}", patch(admin::change_user))
         .route("/api/admin/audit", get(admin::audit_log))
         .merge(catalog::routes())
+        .merge(search::routes())
 }
 
 /// The database, or 503 saying why it is not there yet.

@@ -70,13 +70,13 @@ spec:
 "#;
 
 /// A running Portico whose configuration names one catalog file.
-struct CatalogApp {
-    app: TestApp,
+pub struct CatalogApp {
+    pub app: TestApp,
     directory: tempfile::TempDir,
 }
 
 impl CatalogApp {
-    fn file(&self) -> std::path::PathBuf {
+    pub fn file(&self) -> std::path::PathBuf {
         self.directory.path().join("catalog-info.yaml")
     }
 }
@@ -94,7 +94,7 @@ async fn spawn_with_catalog(kind: DatabaseKind, guest: bool) -> CatalogApp {
     CatalogApp { app, directory }
 }
 
-async fn guest_app(kind: DatabaseKind) -> CatalogApp {
+pub async fn guest_app(kind: DatabaseKind) -> CatalogApp {
     spawn_with_catalog(kind, true).await
 }
 

@@ -10,3 +10,4 @@ mod helpers;
 mod pages;
 mod probes;
 mod process;
+mod search;

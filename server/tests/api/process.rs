@@ -23,7 +23,7 @@ fn run(command: &mut Command) -> Output {
     command.stdin(Stdio::null()).output().expect("portico runs")
 }
 
-fn free_addr() -> SocketAddr {
+pub fn free_addr() -> SocketAddr {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap()
 }
 
@@ -89,7 +89,7 @@ fn a_port_already_in_use_is_a_one_line_error() {
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
-fn wait_until_ready(addr: SocketAddr, child: &mut Child) {
+pub fn wait_until_ready(addr: SocketAddr, child: &mut Child) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while Instant::now() < deadline {
         if let Ok(mut stream) = TcpStream::connect(addr) {
@@ -106,7 +106,7 @@ fn wait_until_ready(addr: SocketAddr, child: &mut Child) {
     panic!("portico not ready");
 }
 
-fn terminate(child: &Child) {
+pub fn terminate(child: &Child) {
     let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     assert!(status.success());
 }
