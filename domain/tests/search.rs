@@ -328,3 +328,59 @@ async fn a_damaged_or_missing_index_is_built_again(fixture: Fixture) {
     }
 }
 on_both_databases!(damaged_index, a_damaged_or_missing_index_is_built_again, crate::fixture);
+
+const MORE: &str = r#"apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: basket
+  tags: [typescript]
+spec:
+  type: service
+  lifecycle: production
+  owner: team-web
+  system: shop
+  consumesApis: [orders-api, users-api]
+  dependsOn: [component:payments]
+---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: wishlist
+  tags: [typescript]
+spec:
+  type: service
+  lifecycle: production
+  owner: team-growth
+  dependsOn: [resource:wishlist-db]
+---
+apiVersion: backstage.io/v1alpha1
+kind: Group
+metadata:
+  name: team-web
+spec:
+  type: team
+  children: []
+"#;
+
+async fn similar_components_suggest_what_they_use(fixture: Fixture) {
+    let Fixture { db, catalog, dir, .. } = &fixture;
+    write(&dir.path().join("catalog/more.yaml"), MORE);
+    catalog.register(db, "file", "catalog/more.yaml", Origin::Api, None).await.unwrap();
+    // checkout: in system shop with payments and basket, consuming orders-api like basket, tagged typescript
+    // like basket and wishlist.
+    let suggested = catalog.suggestions(db, "component:default/checkout").await.unwrap();
+    let refs: Vec<&str> = suggested.iter().map(|s| s.entity_ref.as_str()).collect();
+    assert_eq!(refs, vec!["api:default/users-api", "component:default/payments", "resource:default/wishlist-db"]);
+    assert_eq!(suggested[0].used_by, vec!["component:default/basket"]);
+    assert_eq!(suggested[0].because, vec!["same APIs", "same system", "same tags"]);
+    assert!(suggested[0].score > suggested[2].score, "a system and API neighbour outweighs a tag neighbour");
+    // The team owning checkout, web, users-api and basket: what else its components' neighbours use.
+    let for_team = catalog.suggestions(db, "group:default/team-web").await.unwrap();
+    let refs: Vec<&str> = for_team.iter().map(|s| s.entity_ref.as_str()).collect();
+    assert!(!refs.contains(&"api:default/users-api"), "the team owns it: {refs:?}");
+    assert!(!refs.contains(&"component:default/payments"), "basket already uses it: {refs:?}");
+    // Something nobody resembles gets no suggestions.
+    assert!(catalog.suggestions(db, "component:default/wishlist").await.unwrap().iter().all(|s| s.score > 0));
+    assert!(catalog.suggestions(db, "component:default/nothing-here").await.unwrap().is_empty());
+}
+on_both_databases!(suggestions, similar_components_suggest_what_they_use, crate::fixture);

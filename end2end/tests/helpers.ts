@@ -21,6 +21,8 @@ export const pages = [
   { name: 'entity-group', path: '/catalog/default/group/team-payments' },
   { name: 'entity-user', path: '/catalog/default/user/jane.doe' },
   { name: 'catalog-health', path: '/catalog/health' },
+  { name: 'search', path: '/search?q=payments' },
+  { name: 'search-nothing', path: '/search?q=ldgr' },
 ];
 
 /// The password `cargo xtask test` gives e2e-admin, e2e-member and e2e-owner.

@@ -124,3 +124,19 @@ pub fn group_of(kind: &str) -> &'static str {
 /// The order of the groups in the header box.
 pub const GROUP_ORDER: [&str; 6] =
     ["Services and components", "APIs", "Templates", "Teams and people", "Systems and domains", "Other"];
+
+/// "Services you may need": an API or service that similar components use
+/// and this entity (or team) does not yet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Suggestion {
+    /// The suggested entity, e.g. `api:default/orders-api`.
+    pub entity_ref: String,
+    /// Its `metadata.title`, when it has one.
+    pub title: Option<String>,
+    /// How many similar components use it, weighed by how similar they are.
+    pub score: u32,
+    /// The similar components that use it (at most three).
+    pub used_by: Vec<String>,
+    /// Why those components count as similar: `same system`, `same APIs`, `same tags`.
+    pub because: Vec<String>,
+}

@@ -47,9 +47,10 @@ variables, then by flags. Example portico.toml:
   client_secret = \"...\"      # or PORTICO_OIDC_CLIENT_SECRET
   label = \"Example SSO\"
 
-User and token commands act on the same database as `portico serve`:
+User, token and search commands act on the same database as `portico serve`:
   printf '%s\\n' \"$PASSWORD\" | portico user add jane --admin --email jane@example.com
   portico token create --user jane --scope write
+  portico search rebuild      # with `portico serve` stopped
 
 Catalog: `portico --catalog ./catalog-info.yaml --catalog 'services/*/catalog-info.yaml'`;
 a git host or CI refreshes a location with POST /api/catalog/locations/ID/refresh.
@@ -87,6 +88,17 @@ pub enum Command {
     /// Manage API tokens: `portico token create --user NAME [--scope read|write]`.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Manage the search index: `portico search rebuild`.
+    #[command(subcommand)]
+    Search(SearchCommand),
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum SearchCommand {
+    /// Build the search index of the data directory again from the database,
+    /// and print how long it took and how big it is. Stop `portico serve` on
+    /// that data directory first (each replica has its own).
+    Rebuild(ServeArgs),
 }
 
 #[derive(Debug, Clone, Subcommand)]

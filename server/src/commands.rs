@@ -1,8 +1,9 @@
 //! One-off commands on the database `portico serve` would use with the same
-//! configuration: `portico user add|passwd` and `portico token create`, and
-//! the demo admin that the quick start's `run` asks for.
+//! configuration: `portico user add|passwd`, `portico token create` and
+//! `portico search rebuild`, and the demo admin that the quick start's `run`
+//! asks for.
 
-use crate::cli::{TokenCreateArgs, UserAddArgs, UserPasswdArgs};
+use crate::cli::{ServeArgs, TokenCreateArgs, UserAddArgs, UserPasswdArgs};
 use crate::config::Config;
 use crate::error::ServerError;
 use domain::identity::audit::{self, AuditRecord};
@@ -76,6 +77,31 @@ pub async fn token_create(config_file: Option<&Path>, args: &TokenCreateArgs) ->
         created.summary.scope, created.summary.name, args.user
     );
     println!("{}", created.token);
+    Ok(())
+}
+
+/// `portico search rebuild`: the data directory's index for this database,
+/// made again from every stored entity.
+pub async fn search_rebuild(config_file: Option<&Path>, args: &ServeArgs) -> Result<(), ServerError> {
+    let config = Config::load(config_file, args)?;
+    let database = open(&config).await?;
+    let outcome = async {
+        let installation = domain::settings::ensure_installation(database.connection()).await?;
+        let search = domain::Search::new(config.data_dir.join("search"));
+        search.open(&installation.id).await?;
+        let started = std::time::Instant::now();
+        let count = search.rebuild(&database).await?;
+        Ok::<_, DomainError>((count, started.elapsed(), search.stats()))
+    }
+    .await;
+    database.close().await?;
+    let (count, took, stats) = outcome?;
+    let size = stats.map(|stats| stats.bytes_on_disk).unwrap_or_default();
+    println!(
+        "search index rebuilt: {count} entities in {:.2} s, {:.2} MiB on disk",
+        took.as_secs_f64(),
+        size as f64 / (1024.0 * 1024.0)
+    );
     Ok(())
 }
 

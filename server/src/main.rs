@@ -2,7 +2,7 @@
 //! Every failure ends as one readable line on stderr and an exit status.
 
 use clap::Parser;
-use server::cli::{Cli, Command, TokenCommand, UserCommand};
+use server::cli::{Cli, Command, SearchCommand, TokenCommand, UserCommand};
 use std::process::ExitCode;
 
 /// jemalloc, with a background thread that hands freed memory back to the
@@ -31,6 +31,9 @@ fn main() -> ExitCode {
             }
             Command::Token(TokenCommand::Create(args)) => {
                 server::commands::token_create(cli.config.as_deref(), &args).await
+            }
+            Command::Search(SearchCommand::Rebuild(args)) => {
+                server::commands::search_rebuild(cli.config.as_deref(), &args).await
             }
         }
     });

@@ -7,6 +7,7 @@
 //! - throughput: requests/s and p99 latency for `/healthz` and the
 //!   server-rendered home page, under `wrk` on loopback;
 //! - the catalog at 10,000 and 100,000 entities (see [`crate::bench_catalog`]);
+//! - search at the same sizes (see [`crate::bench_search`]);
 //! - authentication: p95 of `/api/auth/me` one request at a time as a guest,
 //!   with a session cookie and with an API token (the difference is what
 //!   authentication costs), and `/healthz` latency during a burst of
@@ -114,6 +115,7 @@ pub fn run() -> Result<(), String> {
 
     authentication(&binary, &mut report)?;
     crate::bench_catalog::run(&binary, &mut report)?;
+    crate::bench_search::run(&binary, &mut report)?;
 
     let _ = writeln!(report, "\nReproduce: `cargo xtask bench` (writes this file).");
     let path = shell::project_root().join("BENCHMARKS.md");
@@ -129,6 +131,16 @@ pub fn catalog_only() -> Result<(), String> {
     let binary = shell::target_dir().join("release/portico");
     let mut report = String::new();
     crate::bench_catalog::run(&binary, &mut report)?;
+    println!("\n{report}");
+    Ok(())
+}
+
+/// `cargo xtask bench search`: only the search section, printed (BENCHMARKS.md is not touched).
+pub fn search_only() -> Result<(), String> {
+    crate::build(true)?;
+    let binary = shell::target_dir().join("release/portico");
+    let mut report = String::new();
+    crate::bench_search::run(&binary, &mut report)?;
     println!("\n{report}");
     Ok(())
 }

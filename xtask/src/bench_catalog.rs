@@ -33,14 +33,14 @@ const BACKSTAGE_10K: &[(&str, f64, f64)] = &[
 ];
 const BACKSTAGE_10K_VISIBLE_S: f64 = 105.95;
 
-struct Meta {
-    expected_total: u64,
-    expected_owned: u64,
-    sample_refs: Vec<String>,
-    search_terms: Vec<String>,
+pub struct Meta {
+    pub expected_total: u64,
+    pub expected_owned: u64,
+    pub sample_refs: Vec<String>,
+    pub search_terms: Vec<String>,
 }
 
-fn generate(entities: usize) -> Result<(PathBuf, Meta), String> {
+pub fn generate(entities: usize) -> Result<(PathBuf, Meta), String> {
     let generator = shell::project_root().join("../shared/bench/gen_entities.py");
     if !generator.is_file() {
         return Err(format!("{} is missing: the catalog benchmark needs the shared generator", generator.display()));
@@ -67,7 +67,7 @@ fn generate(entities: usize) -> Result<(PathBuf, Meta), String> {
 
 /// The number after `"key":` (enough JSON for the generator's metadata and
 /// the catalog's answers, keeping xtask std-only).
-fn json_number(text: &str, key: &str) -> Option<u64> {
+pub fn json_number(text: &str, key: &str) -> Option<u64> {
     let rest = &text[text.find(&format!("\"{key}\""))? + key.len() + 2..];
     let rest = rest.trim_start().strip_prefix(':')?.trim_start();
     let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
@@ -92,13 +92,13 @@ fn json_strings(text: &str, key: &str) -> Vec<String> {
         .collect()
 }
 
-fn body_at(portico: &Portico, path: &str) -> Option<String> {
+pub fn body_at(portico: &Portico, path: &str) -> Option<String> {
     let (status, body) = http::get(portico.addr, path)?;
     (status == 200).then_some(body)
 }
 
 /// Polls until `done` holds; returns the time since `since`.
-fn wait_for(since: Instant, limit: Duration, mut done: impl FnMut() -> bool) -> Result<Duration, String> {
+pub fn wait_for(since: Instant, limit: Duration, mut done: impl FnMut() -> bool) -> Result<Duration, String> {
     while since.elapsed() < limit {
         if done() {
             return Ok(since.elapsed());
@@ -127,14 +127,14 @@ fn timings(base: &str, paths: &[String]) -> Result<Vec<f64>, String> {
     Ok(times)
 }
 
-struct Latency {
-    p50: f64,
-    p95: f64,
-    p99: f64,
-    max: f64,
+pub struct Latency {
+    pub p50: f64,
+    pub p95: f64,
+    pub p99: f64,
+    pub max: f64,
 }
 
-fn latency(base: &str, paths: &[String]) -> Result<Latency, String> {
+pub fn latency(base: &str, paths: &[String]) -> Result<Latency, String> {
     let mut cycle: Vec<String> = paths.iter().cycle().take(WARM_UPS + SAMPLES).cloned().collect();
     let measured = cycle.split_off(WARM_UPS);
     let mut all = cycle;

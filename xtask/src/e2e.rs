@@ -115,6 +115,11 @@ impl Portico {
         command
     }
 
+    /// The SQLite database in this server's data directory.
+    pub fn sqlite_url(&self) -> String {
+        format!("sqlite://{}?mode=rwc", self.data_dir.join("portico.db").display())
+    }
+
     pub fn base_url(&self) -> String {
         format!("http://{}", self.addr)
     }

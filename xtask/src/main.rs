@@ -13,6 +13,7 @@
 
 mod bench;
 mod bench_catalog;
+mod bench_search;
 mod e2e;
 mod http;
 mod setup;
@@ -31,6 +32,7 @@ commands:
                    PostgreSQL, Trunk build, end2end in headless Chromium)
   bench            set up, build a release and write benchmark figures to BENCHMARKS.md
   bench catalog    only the catalog figures (printed; PORTICO_BENCH_SIZES=10000,100000)
+  bench search     only the search figures (printed; PORTICO_BENCH_SIZES as above)
   setup            install the toolchain pieces, cargo tools, npm and Debian packages
   build [--release]  build server, wasm and CSS with cargo-leptos
   fmt              format Rust code and view! macros";
@@ -42,6 +44,7 @@ fn main() -> ExitCode {
         "run" => run(),
         "test" => test::run(),
         "bench" if args.get(1).map(String::as_str) == Some("catalog") => bench::catalog_only(),
+        "bench" if args.get(1).map(String::as_str) == Some("search") => bench::search_only(),
         "bench" => bench::run(),
         "setup" => setup::run(),
         "build" => build(args.iter().any(|arg| arg == "--release")),

@@ -32,7 +32,8 @@ pub fn SearchBox() -> impl IntoView {
     let on_search_page = move || location.pathname.get() == "/search";
     let current = move || if on_search_page() { query.read().get("q").unwrap_or_default() } else { String::new() };
     let term = RwSignal::new(String::new());
-    let results = RwSignal::new(None::<SearchResults>);
+    // The latest results and the text they are for.
+    let results = RwSignal::new(None::<(String, SearchResults)>);
     let open = RwSignal::new(false);
     let active = RwSignal::new(None::<usize>);
     // Only the answer to the latest keystroke is shown.
@@ -81,10 +82,10 @@ pub fn SearchBox() -> impl IntoView {
         let ticket = asked.get_value() + 1;
         asked.set_value(ticket);
         leptos::task::spawn_local(async move {
-            let query = SearchQuery { term: text, per_page: SHOWN, page: 1, ..SearchQuery::default() };
+            let query = SearchQuery { term: text.clone(), per_page: SHOWN, page: 1, ..SearchQuery::default() };
             if let Ok(found) = run_search(query).await {
                 if asked.get_value() == ticket {
-                    results.set(Some(found));
+                    results.set(Some((text, found)));
                 }
             }
         });
@@ -93,7 +94,7 @@ pub fn SearchBox() -> impl IntoView {
     // Every option's link, in list order, then "all results".
     let hrefs = move || -> Vec<String> {
         let mut hrefs: Vec<String> = results
-            .with(|results| results.as_ref().map(listed).unwrap_or_default())
+            .with(|results| results.as_ref().map(|(_, found)| listed(found)).unwrap_or_default())
             .into_iter()
             .map(|hit| hit.document.location)
             .collect();
@@ -146,11 +147,7 @@ pub fn SearchBox() -> impl IntoView {
                     let inside = event
                         .related_target()
                         .and_then(|target| target.dyn_into::<web_sys::Node>().ok())
-                        .zip(
-                            event
-                                .current_target()
-                                .and_then(|target| target.dyn_into::<web_sys::Node>().ok()),
-                        )
+                        .zip(event.current_target().and_then(|target| target.dyn_into::<web_sys::Node>().ok()))
                         .is_some_and(|(target, combo)| combo.contains(Some(&target)));
                     if !inside {
                         open.set(false);
@@ -173,7 +170,7 @@ pub fn SearchBox() -> impl IntoView {
                     name="q"
                     role="combobox"
                     aria-autocomplete="list"
-                    aria-controls="search-popup"
+                    aria-controls="search-listbox"
                     aria-expanded=move || aria_bool(open.get())
                     aria-activedescendant=move || active.get().map(option_id)
                     placeholder="Search services, APIs, teams…"
@@ -192,13 +189,11 @@ pub fn SearchBox() -> impl IntoView {
                     "/"
                 </kbd>
             </Form>
-            <div id="search-popup" class="search-popup" role="listbox" aria-label="Search results" hidden=move || !open.get()>
+            <div id="search-popup" class="search-popup" hidden=move || !open.get()>
                 {move || {
-                    let found = results.get();
-                    let typed = term.get();
-                    match found {
+                    match results.get() {
                         None => view! { <p class="search-popup-note">"Searching…"</p> }.into_any(),
-                        Some(found) => view! { <Popup found typed active /> }.into_any(),
+                        Some((typed, found)) => view! { <Popup found typed active /> }.into_any(),
                     }
                 }}
             </div>
@@ -246,39 +241,41 @@ fn Popup(found: SearchResults, typed: String, active: RwSignal<Option<usize>>) -
                     </p>
                 }
             })}
-        {groups
-            .into_iter()
-            .enumerate()
-            .map(|(number, (group, members))| {
-                let label_id = format!("search-group-{number}");
-                let labelled_by = label_id.clone();
-                view! {
-                    <div role="group" aria-labelledby=labelled_by class="search-group">
-                        <div class="search-group-label" id=label_id>
-                            {group}
+        <div id="search-listbox" role="listbox" aria-label="Search results" data-for=typed.clone()>
+            {groups
+                .into_iter()
+                .enumerate()
+                .map(|(number, (group, members))| {
+                    let label_id = format!("search-group-{number}");
+                    let labelled_by = label_id.clone();
+                    view! {
+                        <div role="group" aria-labelledby=labelled_by class="search-group">
+                            <div class="search-group-label" id=label_id>
+                                {group}
+                            </div>
+                            {members
+                                .into_iter()
+                                .map(|(at, hit)| view! { <SearchOption at hit active /> })
+                                .collect_view()}
                         </div>
-                        {members
-                            .into_iter()
-                            .map(|(at, hit)| view! { <SearchOption at hit active /> })
-                            .collect_view()}
-                    </div>
-                }
-            })
-            .collect_view()}
-        <a
-            id=format!("search-option-{all_at}")
-            role="option"
-            class="search-option search-option-all"
-            aria-selected=move || aria_bool(active.get() == Some(all_at))
-            href=search_page_href(&typed)
-            tabindex="-1"
-        >
-            {if found.total > 0 {
-                format!("See all {} results for “{}”", found.total, typed.trim())
-            } else {
-                format!("Search everything for “{}”", typed.trim())
-            }}
-        </a>
+                    }
+                })
+                .collect_view()}
+            <a
+                id=format!("search-option-{all_at}")
+                role="option"
+                class="search-option search-option-all"
+                aria-selected=move || aria_bool(active.get() == Some(all_at))
+                href=search_page_href(&typed)
+                tabindex="-1"
+            >
+                {if found.total > 0 {
+                    format!("See all {} results for “{}”", found.total, typed.trim())
+                } else {
+                    format!("Search everything for “{}”", typed.trim())
+                }}
+            </a>
+        </div>
     }
 }
 

@@ -201,18 +201,13 @@ fn FacetList(key: String, values: Vec<FacetCount>, query: SearchQuery) -> impl I
                             &query,
                             |pairs| {
                                 let before = pairs.len();
-                                pairs
-                                    .retain(|(k, v)| !(*k == key && v.eq_ignore_ascii_case(&value.value)));
+                                pairs.retain(|(k, v)| !(*k == key && v.eq_ignore_ascii_case(&value.value)));
                                 if pairs.len() == before {
                                     pairs.push((key.clone(), value.value.clone()));
                                 }
                             },
                         );
-                        let shown = if key == "owner" {
-                            short_ref(&value.value, "group")
-                        } else {
-                            value.value.clone()
-                        };
+                        let shown = if key == "owner" { short_ref(&value.value, "group") } else { value.value.clone() };
                         view! {
                             <li>
                                 <a
@@ -242,6 +237,7 @@ fn ResultList(data: SearchResults, query: SearchQuery) -> impl IntoView {
     let first = data.hits.first().map_or(0, |hit| hit.rank);
     let last = data.hits.last().map_or(0, |hit| hit.rank);
     let page = query.page.max(1);
+    let pages = data.total.div_ceil(query.per_page.max(1) as u64).max(1);
     let previous = (page > 1).then(|| search_href(&query, |pairs| pairs.push(("page".into(), (page - 1).to_string()))));
     let next = ((last as u64) < data.total)
         .then(|| search_href(&query, |pairs| pairs.push(("page".into(), (page + 1).to_string()))));
@@ -253,8 +249,23 @@ fn ResultList(data: SearchResults, query: SearchQuery) -> impl IntoView {
             {data.hits.into_iter().map(|hit| view! { <ResultItem hit /> }).collect_view()}
         </ol>
         <nav class="pager" aria-label="Pages">
-            {previous.map(|href| view! { <a class="btn btn-secondary" href=href rel="prev">"Previous"</a> })}
-            {next.map(|href| view! { <a class="btn btn-secondary" href=href rel="next">"Next"</a> })}
+            {previous
+                .map(|href| {
+                    view! {
+                        <a class="btn btn-secondary" href=href rel="prev">
+                            "Previous"
+                        </a>
+                    }
+                })}
+            <span class="muted">{format!("Page {page} of {pages}")}</span>
+            {next
+                .map(|href| {
+                    view! {
+                        <a class="btn btn-secondary" href=href rel="next">
+                            "Next"
+                        </a>
+                    }
+                })}
         </nav>
     }
 }
@@ -294,7 +305,11 @@ fn NoResults(data: SearchResults, query: SearchQuery) -> impl IntoView {
     let filtered = !query.filters.is_empty();
     let without_filters = search_href(&query, |pairs| pairs.retain(|(key, _)| key == "q"));
     view! {
-        <EmptyState icon=icons::search title=title description="Check the spelling, use fewer words, or remove a filter.">
+        <EmptyState
+            icon=icons::search
+            title=title
+            description="Check the spelling, use fewer words, or remove a filter."
+        >
             {(!data.did_you_mean.is_empty())
                 .then(|| {
                     view! {
@@ -310,13 +325,18 @@ fn NoResults(data: SearchResults, query: SearchQuery) -> impl IntoView {
                                         <a href=location.clone()>{name.clone()}</a>
                                     }
                                 })
-                                .collect_view()}
-                            "?"
+                                .collect_view()} "?"
                         </p>
                     }
                 })}
             {filtered
-                .then(|| view! { <a class="btn btn-secondary" href=without_filters.clone()>"Search without filters"</a> })}
+                .then(|| {
+                    view! {
+                        <a class="btn btn-secondary" href=without_filters.clone()>
+                            "Search without filters"
+                        </a>
+                    }
+                })}
         </EmptyState>
     }
 }

@@ -308,7 +308,36 @@ pub async fn entity_page(
         .map(|(reference, extras)| (reference.clone(), entity_of(&bodies, extras).as_ref().and_then(title_of)))
         .collect();
     let owned = plan.owned.iter().filter_map(|extras| row_from(&entity_of(&bodies, extras)?)).collect();
-    Ok(build_entity_page(entity, plan.provenance, &titles, plan.system_domain, owned, viewer))
+    let mut page = build_entity_page(entity, plan.provenance, &titles, plan.system_domain, owned, viewer);
+    if let Some(page) = page.as_mut().filter(|page| matches!(page.kind.to_lowercase().as_str(), "component" | "group"))
+    {
+        page.suggestions = suggestions_with_titles(catalog, db, entity_ref, &page.tags).await?;
+    }
+    Ok(page)
+}
+
+/// "Services you may need", each with its title when it has one.
+async fn suggestions_with_titles(
+    catalog: &Catalog,
+    db: &Database,
+    entity_ref: &str,
+    tags: &[String],
+) -> Result<Vec<model::search::Suggestion>> {
+    let (mut suggestions, uids) = {
+        let index = catalog.index();
+        let suggestions = super::suggest::suggestions(&index, entity_ref, tags);
+        let uids: Vec<Option<u128>> = suggestions
+            .iter()
+            .map(|suggestion| index.id_by_ref(&suggestion.entity_ref).and_then(|id| index.uid_of(id)))
+            .collect();
+        (suggestions, uids)
+    };
+    let bodies = catalog.bodies(db, &uids.iter().flatten().copied().collect::<Vec<_>>()).await?;
+    for (suggestion, uid) in suggestions.iter_mut().zip(uids) {
+        let entity = uid.and_then(|uid| bodies.get(&uid)).and_then(|body| serde_json::from_str::<Value>(body).ok());
+        suggestion.title = entity.as_ref().and_then(title_of);
+    }
+    Ok(suggestions)
 }
 
 fn build_entity_page(
@@ -381,6 +410,7 @@ fn build_entity_page(
         can_star: viewer.starred.is_some(),
         starred: viewer.starred.as_ref().is_some_and(|starred| starred.contains(&row.entity_ref)),
         raw: serde_json::to_string_pretty(&entity).unwrap_or_default(),
+        suggestions: Vec::new(),
     })
 }
 

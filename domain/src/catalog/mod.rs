@@ -23,6 +23,7 @@ pub mod query;
 pub mod source;
 pub mod stars;
 pub mod store;
+pub mod suggest;
 pub mod yaml;
 
 use crate::database::Database;
@@ -609,6 +610,19 @@ impl Catalog {
             .ok_or_else(|| DomainError::NotFound(format!("No entity with uid {uid}")))?;
         self.apply_locally(Vec::new(), vec![uid.to_owned()]).await?;
         Ok(entity_ref)
+    }
+
+    /// "Services you may need" for an entity or a team (see [`suggest`]).
+    pub async fn suggestions(&self, db: &Database, entity_ref: &str) -> Result<Vec<model::search::Suggestion>> {
+        let tags: Vec<String> = self
+            .entity_value(db, entity_ref)
+            .await?
+            .and_then(|entity| entity.pointer("/metadata/tags").and_then(Value::as_array).cloned())
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|tag| tag.as_str().map(str::to_owned))
+            .collect();
+        Ok(suggest::suggestions(&self.index(), entity_ref, &tags))
     }
 
     /// Every registered location.

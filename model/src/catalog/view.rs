@@ -158,4 +158,7 @@ pub struct EntityPage {
     pub starred: bool,
     /// The whole entity as pretty JSON, for the "raw" view.
     pub raw: String,
+    /// For components and teams: what similar components use and they do not yet.
+    #[serde(default)]
+    pub suggestions: Vec<crate::search::Suggestion>,
 }

@@ -211,3 +211,41 @@ async fn two_replicas_converge(database: TestDatabase) {
     }
 }
 on_both_databases!(replicas, two_replicas_converge, testkit::TestDatabase::new);
+
+/// `portico search rebuild` makes the index of a data directory again from
+/// the database, with the server stopped, and says what it did.
+#[tokio::test]
+async fn the_rebuild_command_rebuilds_a_stopped_servers_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("catalog-info.yaml");
+    std::fs::write(&file, ONE_COMPONENT).unwrap();
+    let addr = free_addr();
+    let mut child = portico()
+        .args(["serve", "--auth-guest", "--addr", &addr.to_string(), "--data-dir"])
+        .arg(dir.path())
+        .arg("--catalog")
+        .arg(&file)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_until_ready(addr, &mut child);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let url = format!("http://{addr}/api/search/query?term=alpha");
+        let body: Value = reqwest::get(url).await.unwrap().json().await.unwrap();
+        if body["numberOfResults"] == 1 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "alpha never found");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    terminate(&child);
+    assert!(child.wait().unwrap().success());
+    let output = portico().args(["search", "rebuild", "--data-dir"]).arg(dir.path()).output().unwrap();
+    let printed = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{printed} {}", String::from_utf8_lossy(&output.stderr));
+    // The component and the Location entity generated for the file.
+    assert!(printed.starts_with("search index rebuilt: 2 entities in "), "{printed}");
+    assert!(printed.contains("MiB on disk"), "{printed}");
+}

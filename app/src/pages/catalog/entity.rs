@@ -295,10 +295,60 @@ fn Entity(page: EntityPage, refresh: ServerAction<RefreshEntity>) -> impl IntoVi
                     </section>
                 }
             })}
+        {(!page.suggestions.is_empty())
+            .then(|| view! { <Suggestions suggestions=page.suggestions.clone() team=kind_lower == "group" /> })}
         <details class="section raw">
             <summary>{icons::code()} "Entity as JSON"</summary>
             <CodeBlock text=page.raw.clone() language="json" label="Entity JSON" />
         </details>
+    }
+}
+
+/// "Services you may need": what similar components use and this one does not.
+#[component]
+fn Suggestions(suggestions: Vec<model::search::Suggestion>, team: bool) -> impl IntoView {
+    let lead = if team {
+        "APIs and services that components like this team's use, and its own components do not yet."
+    } else {
+        "APIs and services that similar components use, and this one does not yet."
+    };
+    view! {
+        <section class="section" aria-labelledby="suggestions-heading">
+            <h2 class="h2" id="suggestions-heading">
+                "Services you may need"
+            </h2>
+            <p class="muted">{lead}</p>
+            <ul class="suggestions" data-testid="suggestions">
+                {suggestions
+                    .into_iter()
+                    .map(|suggestion| {
+                        let kind = suggestion.entity_ref.split(':').next().unwrap_or_default().to_owned();
+                        let name = suggestion
+                            .title
+                            .clone()
+                            .unwrap_or_else(|| {
+                                suggestion.entity_ref.rsplit(['/', ':']).next().unwrap_or_default().to_owned()
+                            });
+                        let used_by: Vec<String> = suggestion
+                            .used_by
+                            .iter()
+                            .map(|user| short_ref(user, "component"))
+                            .collect();
+                        view! {
+                            <li class="suggestion">
+                                <a class="suggestion-name" href=entity_href(&suggestion.entity_ref)>
+                                    {name}
+                                </a>
+                                <Badge tone=Tone::Neutral>{kind}</Badge>
+                                <span class="muted">
+                                    {format!("Used by {} · {}", used_by.join(", "), suggestion.because.join(", "))}
+                                </span>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        </section>
     }
 }
 
