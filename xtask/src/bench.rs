@@ -127,20 +127,19 @@ pub fn run() -> Result<(), String> {
 
 /// `cargo xtask bench catalog`: only the catalog section, printed (BENCHMARKS.md is not touched).
 pub fn catalog_only() -> Result<(), String> {
-    crate::build(true)?;
-    let binary = shell::target_dir().join("release/portico");
-    let mut report = String::new();
-    crate::bench_catalog::run(&binary, &mut report)?;
-    println!("\n{report}");
-    Ok(())
+    section_only(crate::bench_catalog::run)
 }
 
 /// `cargo xtask bench search`: only the search section, printed (BENCHMARKS.md is not touched).
 pub fn search_only() -> Result<(), String> {
+    section_only(crate::bench_search::run)
+}
+
+fn section_only(section: fn(&std::path::Path, &mut String) -> Result<(), String>) -> Result<(), String> {
     crate::build(true)?;
     let binary = shell::target_dir().join("release/portico");
     let mut report = String::new();
-    crate::bench_search::run(&binary, &mut report)?;
+    section(&binary, &mut report)?;
     println!("\n{report}");
     Ok(())
 }

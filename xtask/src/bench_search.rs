@@ -237,16 +237,7 @@ pub fn run(binary: &Path, report: &mut String) -> Result<(), String> {
          measured Backstage's search (`GET /api/search/query` over the generator's search terms, one client, sequential \
          keep-alive requests)."
     );
-    let sizes: Vec<usize> = std::env::var("PORTICO_BENCH_SIZES")
-        .ok()
-        .map(|text| text.split(',').filter_map(|n| n.trim().parse().ok()).collect())
-        .unwrap_or_else(|| vec![10_000, 100_000]);
-    for entities in sizes {
-        for db in [Db::Sqlite, Db::Postgres] {
-            run_one(binary, db, entities, report, entities >= 100_000)?;
-        }
-    }
-    Ok(())
+    crate::bench_catalog::each_size(|db, entities, targets| run_one(binary, db, entities, report, targets))
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! through them, Enter opens one (or the full results page), Escape closes
 //! the list. It is a GET form to `/search`, so it works before hydration.
 
-use crate::pages::search::{hit_snippet, hit_title, marked, run_search};
+use crate::pages::search::{hit_snippet, hit_title, marked, run_search, DidYouMean};
 use crate::ui::{aria_bool, icons};
 use leptos::prelude::*;
 use leptos_router::components::Form;
@@ -224,18 +224,8 @@ fn Popup(found: SearchResults, typed: String, active: RwSignal<Option<usize>>) -
                         {(!suggestions.is_empty())
                             .then(|| {
                                 view! {
-                                    " Did you mean "
-                                    {suggestions
-                                        .iter()
-                                        .enumerate()
-                                        .map(|(at, (name, location))| {
-                                            view! {
-                                                {(at > 0).then_some(", ")}
-                                                <a href=location.clone()>{name.clone()}</a>
-                                            }
-                                        })
-                                        .collect_view()}
-                                    "?"
+                                    " "
+                                    <DidYouMean names=suggestions.clone() />
                                 }
                             })}
                     </p>

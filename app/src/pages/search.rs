@@ -5,7 +5,7 @@
 
 use crate::error::AppError;
 use crate::pages::catalog::{lifecycle_tone, short_ref};
-use crate::ui::{icons, Badge, EmptyState, PageHeader, Tone};
+use crate::ui::{icons, Badge, EmptyState, FacetOption, PageHeader, Tone};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use leptos_meta::Title;
@@ -209,21 +209,13 @@ fn FacetList(key: String, values: Vec<FacetCount>, query: SearchQuery) -> impl I
                         );
                         let shown = if key == "owner" { short_ref(&value.value, "group") } else { value.value.clone() };
                         view! {
-                            <li>
-                                <a
-                                    class="facet-value"
-                                    href=href
-                                    role="checkbox"
-                                    aria-checked=if selected { "true" } else { "false" }
-                                    data-testid=format!("search-facet-{}-{}", key, value.value)
-                                >
-                                    <span class="facet-check" aria-hidden="true">
-                                        {selected.then(icons::check)}
-                                    </span>
-                                    <span class="facet-label">{shown}</span>
-                                    <span class="facet-count">{value.count}</span>
-                                </a>
-                            </li>
+                            <FacetOption
+                                href
+                                selected
+                                label=shown
+                                count=value.count
+                                test_id=format!("search-facet-{}-{}", key, value.value)
+                            />
                         }
                     })
                     .collect_view()}
@@ -295,6 +287,25 @@ fn ResultItem(hit: SearchHit) -> impl IntoView {
     }
 }
 
+/// "Did you mean a, b?" with each name linking to its entity.
+#[component]
+pub fn DidYouMean(names: Vec<(String, String)>) -> impl IntoView {
+    view! {
+        "Did you mean "
+        {names
+            .into_iter()
+            .enumerate()
+            .map(|(at, (name, location))| {
+                view! {
+                    {(at > 0).then_some(", ")}
+                    <a href=location>{name}</a>
+                }
+            })
+            .collect_view()}
+        "?"
+    }
+}
+
 #[component]
 fn NoResults(data: SearchResults, query: SearchQuery) -> impl IntoView {
     let title = if query.term.trim().is_empty() {
@@ -314,18 +325,7 @@ fn NoResults(data: SearchResults, query: SearchQuery) -> impl IntoView {
                 .then(|| {
                     view! {
                         <p class="did-you-mean">
-                            "Did you mean "
-                            {data
-                                .did_you_mean
-                                .iter()
-                                .enumerate()
-                                .map(|(at, (name, location))| {
-                                    view! {
-                                        {(at > 0).then_some(", ")}
-                                        <a href=location.clone()>{name.clone()}</a>
-                                    }
-                                })
-                                .collect_view()} "?"
+                            <DidYouMean names=data.did_you_mean.clone() />
                         </p>
                     }
                 })}

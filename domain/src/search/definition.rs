@@ -16,7 +16,7 @@ const MAX_DEFINITION: usize = 2 * 1024 * 1024;
 /// An unreadable definition yields nothing: the entity is still found by
 /// its other fields.
 pub fn searchable_lines(api_type: &str, definition: &str) -> Vec<String> {
-    let definition = truncate(definition, MAX_DEFINITION);
+    let definition = super::cut(definition, MAX_DEFINITION);
     match api_type.to_ascii_lowercase().as_str() {
         "openapi" | "swagger" => structured(definition).map(|spec| openapi(&spec)).unwrap_or_default(),
         "asyncapi" => structured(definition).map(|spec| asyncapi(&spec)).unwrap_or_default(),
@@ -24,17 +24,6 @@ pub fn searchable_lines(api_type: &str, definition: &str) -> Vec<String> {
         "grpc" => declarations(definition, &["service", "rpc", "message", "enum"]),
         _ => Vec::new(),
     }
-}
-
-fn truncate(text: &str, max: usize) -> &str {
-    if text.len() <= max {
-        return text;
-    }
-    let mut end = max;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    &text[..end]
 }
 
 /// A JSON or YAML definition as a value.

@@ -288,6 +288,18 @@ fn advance(position: i64, ids: impl Iterator<Item = i64>, gap: &mut Option<(i64,
     (reached, false)
 }
 
+/// At most `max` bytes of `text`, cut at a character boundary.
+pub fn cut(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
 /// Runs index work off the async threads.
 async fn blocking<T: Send + 'static>(work: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
     tokio::task::spawn_blocking(work)

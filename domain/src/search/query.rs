@@ -62,20 +62,9 @@ pub fn filter_key(key: &str) -> Option<&'static str> {
     })
 }
 
-fn cut(text: &str, max: usize) -> &str {
-    if text.len() <= max {
-        return text;
-    }
-    let mut end = max;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    &text[..end]
-}
-
 /// Reads a query; never fails.
 pub fn parse(input: &str) -> Parsed {
-    let input = cut(input, LONGEST_INPUT);
+    let input = super::cut(input, LONGEST_INPUT);
     let mut parsed = Parsed::default();
     let mut plain = String::new();
     // Quotes pair up; an unpaired one is just a character.

@@ -10,7 +10,7 @@ pub mod highlight;
 pub mod register;
 
 use crate::error::AppError;
-use crate::ui::{icons, Badge, EmptyState, PageHeader, Tone};
+use crate::ui::{icons, Badge, EmptyState, FacetOption, PageHeader, Tone};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use leptos_meta::Title;
@@ -253,21 +253,13 @@ fn FacetList(facet: Facet, params: ParamsMap) -> impl IntoView {
                         let shown = if key == "owner" { short_ref(&value.value, "group") } else { value.value.clone() };
                         let href = toggled(&params, &key, &value.value);
                         view! {
-                            <li>
-                                <a
-                                    class="facet-value"
-                                    href=href
-                                    role="checkbox"
-                                    aria-checked=if value.selected { "true" } else { "false" }
-                                    data-testid=format!("facet-{}-{}", key, value.value)
-                                >
-                                    <span class="facet-check" aria-hidden="true">
-                                        {value.selected.then(icons::check)}
-                                    </span>
-                                    <span class="facet-label">{shown}</span>
-                                    <span class="facet-count">{value.count}</span>
-                                </a>
-                            </li>
+                            <FacetOption
+                                href
+                                selected=value.selected
+                                label=shown
+                                count=value.count
+                                test_id=format!("facet-{}-{}", key, value.value)
+                            />
                         }
                     })
                     .collect_view()}
