@@ -276,7 +276,8 @@ async fn catalog_changes_are_searchable_after_catching_up(fixture: Fixture) {
     let changed = CATALOG.replace("The checkout flow of the web shop", "Basket and pay with kiwi fruit");
     write(&file, &changed.replace("name: web\n", "name: webshop\n"));
     catalog.refresh_location(db, location).await.unwrap();
-    assert!(search.catch_up(db).await.unwrap() >= 2);
+    let caught_up = search.catch_up(db).await.unwrap();
+    assert!(!caught_up.rebuilt && caught_up.changes >= 2, "{caught_up:?}");
     assert_eq!(names(&find(search, "kiwi")), vec!["checkout"]);
     assert!(find(search, "storefront").hits.iter().all(|hit| hit.document.name == "webshop"));
     assert_eq!(names(&find(search, "webshop")), vec!["webshop"]);
@@ -300,6 +301,29 @@ async fn a_second_replica_builds_and_follows_its_own_index(fixture: Fixture) {
     assert_eq!(names(&find(search, "zebra")), vec!["payments"]);
 }
 on_both_databases!(replicas, a_second_replica_builds_and_follows_its_own_index, crate::fixture);
+
+async fn a_pruned_change_log_rebuilds_only_a_replica_that_missed_changes(fixture: Fixture) {
+    let Fixture { db, catalog, search, dir, location, .. } = &fixture;
+    let away = Search::new(dir.path().join("away-search"));
+    away.open("installation").await.unwrap();
+    assert!(away.catch_up(db).await.unwrap().rebuilt, "a new index is built");
+    // Everything in the log is pruned: an index that had applied it all stays.
+    domain::catalog::store::prune_changes(db.connection(), chrono::Duration::zero()).await.unwrap();
+    assert_eq!(search.catch_up(db).await.unwrap(), domain::search::CaughtUp { rebuilt: false, changes: 0 });
+    // A change while `away` is away, then pruned: only `away` must rebuild.
+    write(&dir.path().join("catalog/all.yaml"), &CATALOG.replace("Takes card payments", "Takes yak payments"));
+    catalog.refresh_location(db, location).await.unwrap();
+    assert!(!search.catch_up(db).await.unwrap().rebuilt);
+    domain::catalog::store::prune_changes(db.connection(), chrono::Duration::zero()).await.unwrap();
+    write(&dir.path().join("catalog/all.yaml"), &CATALOG.replace("Takes card payments", "Takes emu payments"));
+    catalog.refresh_location(db, location).await.unwrap();
+    assert!(!search.catch_up(db).await.unwrap().rebuilt, "its position is just before the log");
+    let caught_up = away.catch_up(db).await.unwrap();
+    assert!(caught_up.rebuilt, "{caught_up:?}");
+    assert_eq!(names(&find(&away, "emu")), vec!["payments"]);
+    assert_eq!(names(&find(search, "emu")), vec!["payments"]);
+}
+on_both_databases!(pruned_log, a_pruned_change_log_rebuilds_only_a_replica_that_missed_changes, crate::fixture);
 
 async fn a_damaged_or_missing_index_is_built_again(fixture: Fixture) {
     let Fixture { db, dir, search, .. } = fixture;

@@ -53,6 +53,15 @@ pub struct SearchRequest {
     pub facets: bool,
 }
 
+/// What one catch-up did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CaughtUp {
+    /// The index was built from scratch first.
+    pub rebuilt: bool,
+    /// Changes applied from the log.
+    pub changes: usize,
+}
+
 /// Size of the index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IndexStats {
@@ -119,15 +128,20 @@ impl Search {
 
     /// Brings the index up to the database: builds it when it is new or has
     /// fallen behind what the change log still holds, then applies every
-    /// change after its position. Returns how many changes were applied.
-    pub async fn catch_up(&self, db: &Database) -> Result<usize> {
+    /// change after its position.
+    pub async fn catch_up(&self, db: &Database) -> Result<CaughtUp> {
         let engine = self.engine()?;
         let mut gap = self.inner.follow.lock().await;
         let connection = db.connection();
         let (first, last) = (store::first_change(connection).await?, store::last_change(connection).await?);
-        let behind = match engine.payload() {
-            None => true,
-            Some(payload) => payload.position > last || first.is_some_and(|first| payload.position < first - 1),
+        // Built again when there is no index yet, or when the log no longer
+        // holds what came after its position (pruned while this replica was
+        // away, or a database restored from an older backup). An empty log
+        // says nothing: everything before it was applied or pruned together.
+        let behind = match (engine.payload(), first) {
+            (None, _) => true,
+            (Some(payload), Some(first)) => payload.position < first - 1 || payload.position > last,
+            (Some(_), None) => false,
         };
         if behind {
             self.build(db, &engine).await?;
@@ -155,7 +169,7 @@ impl Search {
                 break;
             }
         }
-        Ok(applied)
+        Ok(CaughtUp { rebuilt: behind, changes: applied })
     }
 
     /// Indexes every stored entity again, page by page, while the pages
