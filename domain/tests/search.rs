@@ -249,6 +249,10 @@ async fn facets_count_every_match_and_paging_goes_on(fixture: Fixture) {
     let java = search.query(&SearchRequest { facets: true, ..request("payments") }).unwrap();
     let tags = &java.facets.iter().find(|(key, _)| key == "tag").unwrap().1;
     assert_eq!(tags.iter().find(|count| count.value == "java").map(|count| count.count), Some(2));
+    // `team-payments` and `group:default/team-payments` are counted as one owner.
+    let owners = &java.facets.iter().find(|(key, _)| key == "owner").unwrap().1;
+    // payments, payment-gateway (the two spellings) and orders-api (its owner's name says payments).
+    assert_eq!(owners.iter().find(|count| count.value == "group:default/team-payments").map(|c| c.count), Some(3));
 }
 on_both_databases!(facets, facets_count_every_match_and_paging_goes_on, crate::fixture);
 

@@ -168,9 +168,19 @@ impl Engine {
             if let Some(field) = fields.filter(key) {
                 doc.add_text(field, value);
             }
-            if let Some(field) = fields.counted(key) {
+            if let Some(field) = fields.counted(key).filter(|_| *key != "owner") {
                 doc.add_text(field, value);
             }
+        }
+        // Owners are counted by full reference: `team-a` and
+        // `group:default/team-a` are one owner.
+        let owner = entity
+            .facets
+            .iter()
+            .find(|(key, _)| *key == "owner_ref")
+            .or_else(|| entity.facets.iter().find(|(key, _)| *key == "owner"));
+        if let (Some((_, owner)), Some(field)) = (owner, fields.counted("owner")) {
+            doc.add_text(field, owner);
         }
         doc.add_text(fields.document, serde_json::to_string(&entity.document).unwrap_or_default());
         doc.add_u64(fields.name_length, entity.name.chars().count() as u64);
