@@ -148,6 +148,25 @@ pub async fn render(State(state): State<AppState>) -> Response {
         out.push_str("# TYPE portico_catalog_index_bytes gauge\n");
         let _ = writeln!(out, "portico_catalog_index_bytes {}", index.memory_bytes());
     }
+    if let Some(search) = state.search().stats() {
+        out.push_str("# HELP portico_search_documents Documents in this replica's search index.\n");
+        out.push_str("# TYPE portico_search_documents gauge\n");
+        let _ = writeln!(out, "portico_search_documents {}", search.documents);
+        out.push_str("# HELP portico_search_index_bytes Bytes the search index takes on disk.\n");
+        out.push_str("# TYPE portico_search_index_bytes gauge\n");
+        let _ = writeln!(out, "portico_search_index_bytes {}", search.bytes_on_disk);
+        if let Some((took, changes)) = search.last_update {
+            out.push_str(
+                "# HELP portico_search_last_update_seconds How long the search index's last update from the \
+                 catalog change log took (reading the changed entities, indexing, committing).\n",
+            );
+            out.push_str("# TYPE portico_search_last_update_seconds gauge\n");
+            let _ = writeln!(out, "portico_search_last_update_seconds {}", took.as_secs_f64());
+            out.push_str("# HELP portico_search_last_update_changes Catalog changes the last update took in.\n");
+            out.push_str("# TYPE portico_search_last_update_changes gauge\n");
+            let _ = writeln!(out, "portico_search_last_update_changes {changes}");
+        }
+    }
     if let Some(db) = state.database() {
         let pool = db.pool_stats();
         let kind = db.kind().label();

@@ -162,7 +162,7 @@ async fn connect_database(
                 }
                 match search.open(&facts.installation.id).await {
                     Ok(()) => {
-                        tokio::spawn(search.keep_current(database.clone(), catalog.changed()));
+                        tokio::spawn(search.keep_current(database.clone(), catalog.clone()));
                     }
                     Err(err) => tracing::error!("search is off: {err}"),
                 }

@@ -130,6 +130,20 @@ fn indexed<T>(answer: std::result::Result<T, tokio::sync::oneshot::error::RecvEr
     answer.map_err(|_| DomainError::NotReady("the catalog index could not take a change".to_owned()))
 }
 
+/// Held while this replica writes; dropping it ends the write, then tells
+/// whoever follows the catalog.
+struct Writing<'a> {
+    lock: Option<tokio::sync::MutexGuard<'a, ()>>,
+    changed: &'a tokio::sync::Notify,
+}
+
+impl Drop for Writing<'_> {
+    fn drop(&mut self) {
+        drop(self.lock.take());
+        self.changed.notify_one();
+    }
+}
+
 /// The catalog service; cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Catalog {
@@ -171,9 +185,21 @@ impl Catalog {
         }
     }
 
-    /// Notified after every change this replica stores or follows.
+    /// Notified after every change this replica stores (once the write is
+    /// over) or follows.
     pub fn changed(&self) -> Arc<tokio::sync::Notify> {
         self.inner.changed.clone()
+    }
+
+    /// Whether this replica is writing to the catalog right now (a refresh,
+    /// a registration, a removal).
+    pub fn is_writing(&self) -> bool {
+        self.inner.writes.try_lock().is_err()
+    }
+
+    /// One write at a time; when it is over, followers are told.
+    async fn writing(&self) -> Writing<'_> {
+        Writing { lock: Some(self.inner.writes.lock().await), changed: &self.inner.changed }
     }
 
     pub fn settings(&self) -> &CatalogSettings {
@@ -495,7 +521,7 @@ impl Catalog {
         let place = location::parse_target(&row.kind, &row.target, &self.inner.settings.base_dir)
             .map_err(|reason| DomainError::invalid("target", reason))?;
         let started = std::time::Instant::now();
-        let _write = self.inner.writes.lock().await;
+        let _write = self.writing().await;
         let claims = self.claims();
         let (sink, mut entities) = tokio::sync::mpsc::channel(READ_AHEAD);
         let write = async {
@@ -546,7 +572,6 @@ impl Catalog {
             local.extend(uids.iter().filter_map(|uid| index::parse_uid(uid)));
         }
         self.forget_bodies(uids.into_iter());
-        self.inner.changed.notify_one();
         let inner = self.inner.clone();
         self.inner.indexer.submit(move || {
             inner.index.write().unwrap_or_else(std::sync::PoisonError::into_inner).apply(&removed, &upserted);
@@ -595,7 +620,7 @@ impl Catalog {
 
     /// Removes a location and every entity it brought.
     pub async fn delete_location(&self, db: &Database, id: &str) -> Result<()> {
-        let _write = self.inner.writes.lock().await;
+        let _write = self.writing().await;
         let gone = store::delete_location(db.connection(), id)
             .await?
             .ok_or_else(|| DomainError::NotFound(format!("Found no location with ID {id}")))?;
@@ -604,7 +629,7 @@ impl Catalog {
 
     /// Removes one entity until its location is read again.
     pub async fn delete_entity(&self, db: &Database, uid: &str) -> Result<String> {
-        let _write = self.inner.writes.lock().await;
+        let _write = self.writing().await;
         let entity_ref = store::delete_entity(db.connection(), uid)
             .await?
             .ok_or_else(|| DomainError::NotFound(format!("No entity with uid {uid}")))?;

@@ -33,6 +33,9 @@ const CHANGES_PER_BATCH: u64 = 2000;
 /// How long a hole in the change log (a transaction of another replica not
 /// yet committed) is waited for before it is taken as a rolled-back one.
 const GAP_GRACE: Duration = Duration::from_secs(5);
+/// More changes than this behind, and the index is built again instead
+/// (a full build reads entities in pages and indexes them on two threads).
+const REBUILD_AFTER_CHANGES: i64 = 20_000;
 /// How often the change log is read when nothing nudges.
 const FOLLOW_EVERY: Duration = Duration::from_millis(500);
 /// Most results one page may ask for.
@@ -62,11 +65,14 @@ pub struct CaughtUp {
     pub changes: usize,
 }
 
-/// Size of the index.
+/// Size of the index, and what its last update took.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IndexStats {
     pub documents: u64,
     pub bytes_on_disk: u64,
+    /// The last update from the change log: how long it took (reading the
+    /// changed entities, indexing, committing) and how many changes it took in.
+    pub last_update: Option<(Duration, usize)>,
 }
 
 /// The search service; cheap to clone. Opened once the database is known.
@@ -84,6 +90,7 @@ struct Inner {
     follow: tokio::sync::Mutex<Option<(i64, Instant)>>,
     /// Backstage's highlight tags, unlikely to appear in any text.
     tags: (String, String),
+    last_update: std::sync::Mutex<Option<(Duration, usize)>>,
 }
 
 impl Search {
@@ -95,6 +102,7 @@ impl Search {
                 engine: RwLock::new(None),
                 follow: tokio::sync::Mutex::new(None),
                 tags: (format!("<{marker}>"), format!("</{marker}>")),
+                last_update: std::sync::Mutex::new(None),
             }),
         }
     }
@@ -123,7 +131,8 @@ impl Search {
 
     pub fn stats(&self) -> Option<IndexStats> {
         let engine = self.engine().ok()?;
-        Some(IndexStats { documents: engine.num_docs(), bytes_on_disk: engine.size_on_disk() })
+        let last_update = *self.inner.last_update.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        Some(IndexStats { documents: engine.num_docs(), bytes_on_disk: engine.size_on_disk(), last_update })
     }
 
     /// Brings the index up to the database: builds it when it is new or has
@@ -134,15 +143,7 @@ impl Search {
         let mut gap = self.inner.follow.lock().await;
         let connection = db.connection();
         let (first, last) = (store::first_change(connection).await?, store::last_change(connection).await?);
-        // Built again when there is no index yet, or when the log no longer
-        // holds what came after its position (pruned while this replica was
-        // away, or a database restored from an older backup). An empty log
-        // says nothing: everything before it was applied or pruned together.
-        let behind = match (engine.payload(), first) {
-            (None, _) => true,
-            (Some(payload), Some(first)) => payload.position < first - 1 || payload.position > last,
-            (Some(_), None) => false,
-        };
+        let behind = needs_build(engine.payload().map(|payload| payload.position), first, last);
         if behind {
             self.build(db, &engine).await?;
         }
@@ -152,6 +153,7 @@ impl Search {
             if changes.is_empty() {
                 break;
             }
+            let started = Instant::now();
             let (reached, waiting) = advance(position, changes.iter().map(|change| change.id), &mut gap);
             let mut uids: Vec<String> = changes.iter().map(|change| change.uid.clone()).collect();
             uids.sort_unstable();
@@ -164,6 +166,8 @@ impl Search {
                 writer.write(&uids, &searchable, reached)
             })
             .await?;
+            *self.inner.last_update.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
+                Some((started.elapsed(), changes.len()));
             applied += changes.len();
             if waiting || (changes.len() as u64) < CHANGES_PER_BATCH {
                 break;
@@ -217,12 +221,18 @@ impl Search {
         Ok(count)
     }
 
-    /// Follows the catalog until the process ends: at once when `nudged`,
-    /// otherwise every half second.
-    pub async fn keep_current(self, db: Database, nudged: Arc<tokio::sync::Notify>) {
+    /// Follows the catalog until the process ends: as soon as this
+    /// replica's catalog has written something, and every half second for
+    /// what other replicas wrote. While this replica is writing (a large
+    /// location being read), it waits, so as not to slow the write down,
+    /// and then takes in everything at once.
+    pub async fn keep_current(self, db: Database, catalog: crate::Catalog) {
+        let nudged = catalog.changed();
         loop {
-            if let Err(err) = self.catch_up(&db).await {
-                tracing::warn!("search index: following catalog changes: {err}");
+            if !catalog.is_writing() {
+                if let Err(err) = self.catch_up(&db).await {
+                    tracing::warn!("search index: following catalog changes: {err}");
+                }
             }
             tokio::select! {
                 () = nudged.notified() => {}
@@ -279,6 +289,22 @@ impl Search {
     }
 }
 
+/// Whether the index must be built again rather than follow the log from
+/// `position`: there is no index yet, the log no longer holds what came
+/// after its position (pruned while this replica was away, or a database
+/// restored from an older backup), or so much changed that building is
+/// quicker. An empty log says nothing: everything before it was applied or
+/// pruned together.
+fn needs_build(position: Option<i64>, first: Option<i64>, last: i64) -> bool {
+    match (position, first) {
+        (None, _) => true,
+        (Some(position), Some(first)) => {
+            position < first - 1 || position > last || last - position > REBUILD_AFTER_CHANGES
+        }
+        (Some(_), None) => false,
+    }
+}
+
 /// How far the index may move over `ids` (read after `position`): up to a
 /// hole in the ids, unless that hole has been waited for long enough.
 /// Returns the new position and whether a hole is still awaited.
@@ -324,6 +350,17 @@ async fn blocking<T: Send + 'static>(work: impl FnOnce() -> Result<T> + Send + '
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_index_is_built_again_only_when_following_the_log_cannot_work() {
+        assert!(needs_build(None, Some(1), 10), "no index yet");
+        assert!(!needs_build(Some(10), Some(1), 15), "five changes to apply");
+        assert!(!needs_build(Some(10), Some(11), 15), "the log starts just after it");
+        assert!(needs_build(Some(10), Some(12), 15), "change 11 was pruned unseen");
+        assert!(needs_build(Some(30), Some(1), 15), "the log is behind the index: a restored database");
+        assert!(!needs_build(Some(30), None, 0), "an empty log");
+        assert!(needs_build(Some(10), Some(1), 10 + REBUILD_AFTER_CHANGES + 1), "building is quicker");
+    }
 
     #[test]
     fn the_position_moves_over_contiguous_changes_only() {

@@ -119,6 +119,11 @@ async fn a_changed_file_is_searchable_after_its_refresh(catalog: CatalogApp) {
     assert_eq!(refreshed.status(), StatusCode::OK);
     let found = until_found(app, "term=kiwi", 1).await;
     assert_eq!(found["results"][0]["document"]["title"], "kiwi-shop");
+    // The index's size and its last update are in the metrics.
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    for gauge in ["portico_search_documents ", "portico_search_index_bytes ", "portico_search_last_update_seconds "] {
+        assert!(metrics.contains(gauge), "{gauge} in {metrics}");
+    }
     // The old name goes once the location's removals are settled.
     let deadline = Instant::now() + Duration::from_secs(20);
     while search(app, "term=storefront").await["numberOfResults"] != 0 {
