@@ -292,12 +292,25 @@ fn transfer_size(url: &str, encoding: &str) -> Result<u64, String> {
 }
 
 pub(crate) fn rss_of(pid: u32) -> u64 {
+    status_kib(pid, "VmRSS:")
+}
+
+/// Resident memory of a process in MiB, with its parts: (total, anonymous,
+/// file-backed). File-backed pages are mapped files (the search index), which
+/// the kernel can drop and read again.
+pub(crate) fn memory_of(pid: u32) -> (f64, f64, f64) {
+    let mib = |key| status_kib(pid, key) as f64 / 1024.0;
+    (mib("VmRSS:"), mib("RssAnon:"), mib("RssFile:"))
+}
+
+/// A `kB` line of `/proc/PID/status`.
+fn status_kib(pid: u32, key: &str) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|status| {
             status
                 .lines()
-                .find(|line| line.starts_with("VmRSS:"))
+                .find(|line| line.starts_with(key))
                 .and_then(|line| line.split_whitespace().nth(1))
                 .and_then(|kib| kib.parse().ok())
         })

@@ -278,11 +278,13 @@ fn run_one(binary: &Path, db: Db, entities: usize, report: &mut String, targets:
              **{rps} requests/s**, p99 {p99} (target > 10,000/s)."
         );
     }
-    let rss_after = portico.pid().map(crate::bench::rss_of).unwrap_or_default() as f64 / 1024.0;
-    println!("RSS after the requests: {rss_after:.0} MiB");
+    let (rss_after, anonymous, mapped) = portico.pid().map(crate::bench::memory_of).unwrap_or_default();
+    println!("RSS after the requests: {rss_after:.0} MiB (anonymous {anonymous:.0}, mapped files {mapped:.0})");
     let _ = writeln!(
         report,
-        "\nResident memory after all the requests above (the steady state with {entities} entities): **{rss_after:.0} MiB**{}.",
+        "\nResident memory after all the requests above (the steady state with {entities} entities, search index \
+         included): **{rss_after:.0} MiB**, of which {anonymous:.0} MiB anonymous and {mapped:.0} MiB mapped files \
+         (the search index and the binary, pages the kernel can drop){}.",
         if targets { " (target < 150 MB)" } else { "" }
     );
     drop(portico);
