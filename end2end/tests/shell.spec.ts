@@ -84,13 +84,13 @@ test('everything in the shell works from the keyboard alone', async ({ page }) =
   await expect(page).toHaveURL(/\/catalog$/);
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Catalog');
 
-  // "/" jumps to search; Enter searches.
+  // "/" jumps to search; Enter opens the results page.
   await page.locator('body').press('/');
-  await expect(page.getByRole('searchbox', { name: 'Search Portico' })).toBeFocused();
+  await expect(page.getByRole('combobox', { name: 'Search Portico' })).toBeFocused();
   await page.keyboard.type('payments');
   await page.keyboard.press('Enter');
-  await expect(page).toHaveURL(/\/catalog\?q=payments$/);
-  await expect(page.getByLabel('Filter the catalog')).toHaveValue('payments');
+  await expect(page).toHaveURL(/\/search\?q=payments$/);
+  await expect(page.getByLabel('Search', { exact: true })).toHaveValue('payments');
   await expect(page.getByRole('link', { name: 'Payments gateway' })).toBeVisible();
 
   // Tabs switch by keyboard and live in the URL.
