@@ -332,6 +332,10 @@ on_both_databases!(pruned_log, a_pruned_change_log_rebuilds_only_a_replica_that_
 async fn a_damaged_or_missing_index_is_built_again(fixture: Fixture) {
     let Fixture { db, dir, search, .. } = fixture;
     let db = &db;
+    // A second process on the same directory is refused, not let in to write.
+    let second = Search::new(dir.path().join("search"));
+    let refused = second.open("installation").await.unwrap_err().to_string();
+    assert!(refused.contains("in use by another Portico process"), "{refused}");
     drop(search);
     let index_dir = dir.path().join("search/installation");
     for damage in ["garbage in meta.json", "delete the directory", "delete segments"] {

@@ -33,8 +33,11 @@ pub struct Engine {
     dir: PathBuf,
     index: Index,
     reader: IndexReader,
-    /// The writer for small changes; set aside during a full build.
-    writer: Mutex<Option<IndexWriter>>,
+    /// One write at a time. A writer is opened for each write and closed
+    /// after it (an idle tantivy writer holds its indexing memory).
+    writing: Mutex<()>,
+    /// Held while the index is open: one process per index directory.
+    _lock: std::fs::File,
     pub fields: Fields,
     /// Where the last commit left the index; `None` when it must be built.
     payload: Mutex<Option<Payload>>,
@@ -70,64 +73,83 @@ impl Engine {
     pub fn open(dir: &Path) -> Result<Self> {
         std::fs::create_dir_all(dir)
             .map_err(|error| io_error("cannot create the search index directory", dir, error))?;
-        match Self::open_existing(dir) {
-            Ok(Some(engine)) => return Ok(engine),
-            Ok(None) => {}
-            Err(error) if in_use(&error) => {
-                return Err(DomainError::SearchIndex(format!(
-                    "{} is in use by another Portico process; give each replica its own data directory",
-                    dir.display()
-                )));
+        let lock = lock_next_to(dir)?;
+        let lock = match Self::open_existing(dir, lock) {
+            Ok(Ok(engine)) => return Ok(engine),
+            Ok(Err(lock)) => lock,
+            Err((error, lock)) => {
+                tracing::warn!("the search index in {} cannot be used ({error}); building it again", dir.display());
+                lock
             }
-            Err(error) => {
-                tracing::warn!("the search index in {} cannot be used ({error}); building it again", dir.display())
-            }
-        }
+        };
         std::fs::remove_dir_all(dir)
             .map_err(|error| io_error("cannot clear the search index directory", dir, error))?;
         std::fs::create_dir_all(dir)
             .map_err(|error| io_error("cannot create the search index directory", dir, error))?;
         let (schema, fields) = schema::build();
         let index = Index::create_in_dir(dir, schema)?;
-        Ok(Self::ready(dir, index, fields, None)?)
+        Self::ready(dir, index, fields, None, lock).map_err(|(error, _)| error.into())
     }
 
-    /// `Ok(None)` when there is no index of this version to open.
-    fn open_existing(dir: &Path) -> tantivy::Result<Option<Self>> {
+    /// `Ok(Err(lock))` when there is no index of this version to open; the
+    /// lock comes back either way.
+    #[allow(clippy::type_complexity)]
+    fn open_existing(
+        dir: &Path,
+        lock: std::fs::File,
+    ) -> Result<Result<Self, std::fs::File>, (tantivy::TantivyError, std::fs::File)> {
         if !dir.join("meta.json").exists() {
-            return Ok(None);
+            return Ok(Err(lock));
         }
-        let index = Index::open_in_dir(dir)?;
+        let index = match Index::open_in_dir(dir) {
+            Ok(index) => index,
+            Err(error) => return Err((error, lock)),
+        };
         let (schema, fields) = schema::build();
         if index.schema() != schema {
-            return Ok(None);
+            return Ok(Err(lock));
         }
-        let payload = index
-            .load_metas()?
-            .payload
-            .and_then(|text| serde_json::from_str::<Payload>(&text).ok())
-            .filter(|payload| payload.version == SCHEMA_VERSION);
+        let payload = match index.load_metas() {
+            Ok(metas) => metas
+                .payload
+                .and_then(|text| serde_json::from_str::<Payload>(&text).ok())
+                .filter(|payload| payload.version == SCHEMA_VERSION),
+            Err(error) => return Err((error, lock)),
+        };
         if payload.is_none() {
-            return Ok(None);
+            return Ok(Err(lock));
         }
-        let engine = Self::ready(dir, index, fields, payload)?;
+        let engine = Self::ready(dir, index, fields, payload, lock)?;
         // Every segment must be readable, or the index is rebuilt.
         let searcher = engine.reader.searcher();
         for segment in searcher.segment_readers() {
-            segment.get_store_reader(1)?;
+            if let Err(error) = segment.get_store_reader(1) {
+                drop(searcher);
+                return Err((error.into(), engine._lock));
+            }
         }
-        Ok(Some(engine))
+        drop(searcher);
+        Ok(Ok(engine))
     }
 
-    fn ready(dir: &Path, index: Index, fields: Fields, payload: Option<Payload>) -> tantivy::Result<Self> {
+    fn ready(
+        dir: &Path,
+        index: Index,
+        fields: Fields,
+        payload: Option<Payload>,
+        lock: std::fs::File,
+    ) -> Result<Self, (tantivy::TantivyError, std::fs::File)> {
         schema::register_analyzers(&index);
-        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        let writer = index.writer_with_num_threads(1, WRITER_MEMORY)?;
+        let reader = match index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into() {
+            Ok(reader) => reader,
+            Err(error) => return Err((error, lock)),
+        };
         Ok(Self {
             dir: dir.to_owned(),
             index,
             reader,
-            writer: Mutex::new(Some(writer)),
+            writing: Mutex::new(()),
+            _lock: lock,
             fields,
             payload: Mutex::new(payload),
         })
@@ -190,18 +212,18 @@ impl Engine {
     /// Replaces the documents of `uids` with `entities` (an entity may be
     /// new, changed or gone) and commits at `position`.
     pub fn write(&self, uids: &[String], entities: &[Searchable], position: i64) -> Result<()> {
-        let mut slot = self.writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let writer = match &mut *slot {
-            Some(writer) => writer,
-            None => slot.insert(self.index.writer_with_num_threads(1, WRITER_MEMORY)?),
-        };
+        let _one_at_a_time = self.writing.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut writer: IndexWriter = self.index.writer_with_num_threads(1, WRITER_MEMORY)?;
         for uid in uids {
             writer.delete_term(Term::from_field_text(self.fields.uid, uid));
         }
         for entity in entities {
             writer.add_document(self.document(entity))?;
         }
-        self.commit(writer, position)
+        self.commit(&mut writer, position)?;
+        // Small segments are merged before the writer goes.
+        writer.wait_merging_threads()?;
+        Ok(())
     }
 
     fn commit(&self, writer: &mut IndexWriter, position: i64) -> Result<()> {
@@ -215,14 +237,12 @@ impl Engine {
     }
 
     /// Starts a full build: everything is deleted, and a writer with more
-    /// memory takes the pages that follow. Only one writer may hold the
-    /// directory, so the small one is closed until the build is done.
+    /// memory takes the pages that follow.
     pub fn begin_build(&self) -> Result<Build<'_>> {
-        let mut slot = self.writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        drop(slot.take());
+        let guard = self.writing.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let builder = self.index.writer_with_num_threads(2, BUILD_MEMORY)?;
         builder.delete_all_documents()?;
-        Ok(Build { engine: self, builder, slot })
+        Ok(Build { engine: self, builder, _one_at_a_time: guard })
     }
 
     /// The best `limit` matches after `offset`, how many there are in all,
@@ -303,11 +323,6 @@ impl Engine {
     }
 }
 
-/// Whether opening failed because another writer holds the directory.
-fn in_use(error: &tantivy::TantivyError) -> bool {
-    matches!(error, tantivy::TantivyError::LockFailure(..))
-}
-
 /// Levenshtein distance, for ordering suggestions.
 fn distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
@@ -327,7 +342,7 @@ fn distance(a: &str, b: &str) -> usize {
 pub struct Build<'a> {
     engine: &'a Engine,
     builder: IndexWriter,
-    slot: std::sync::MutexGuard<'a, Option<IndexWriter>>,
+    _one_at_a_time: std::sync::MutexGuard<'a, ()>,
 }
 
 impl Build<'_> {
@@ -338,12 +353,32 @@ impl Build<'_> {
         Ok(())
     }
 
-    /// Commits at `position` and hands the directory back to the small writer.
+    /// Commits at `position` and waits for the merges it started.
     pub fn finish(self, position: i64) -> Result<()> {
-        let Self { engine, mut builder, mut slot } = self;
+        let Self { engine, mut builder, _one_at_a_time } = self;
         engine.commit(&mut builder, position)?;
         builder.wait_merging_threads()?;
-        *slot = Some(engine.index.writer_with_num_threads(1, WRITER_MEMORY)?);
         Ok(())
+    }
+}
+
+/// Locks `<dir>.lock` beside the index directory for as long as the file
+/// is open, so a second process on the same directory is refused instead of
+/// writing over the first one's index.
+fn lock_next_to(dir: &Path) -> Result<std::fs::File> {
+    let path = dir.with_extension("lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|error| io_error("cannot create the search index lock", &path, error))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(DomainError::SearchIndex(format!(
+            "{} is in use by another Portico process; give each replica its own data directory",
+            dir.display()
+        ))),
+        Err(std::fs::TryLockError::Error(error)) => Err(io_error("cannot lock the search index", &path, error)),
     }
 }
