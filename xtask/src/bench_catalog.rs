@@ -97,6 +97,25 @@ pub fn body_at(portico: &Portico, path: &str) -> Option<String> {
     (status == 200).then_some(body)
 }
 
+/// How many entities the catalog API counts (0 while it cannot answer).
+pub fn total_items(portico: &Portico) -> u64 {
+    body_at(portico, "/api/catalog/entities/by-query?limit=1")
+        .and_then(|body| json_number(&body, "totalItems"))
+        .unwrap_or(0)
+}
+
+/// The search API path for `term`.
+pub fn search_path(term: &str) -> String {
+    format!("/api/search/query?term={}", term.replace(' ', "+"))
+}
+
+/// How many results search counts for `term` (0 while it cannot answer).
+pub fn total_found(portico: &Portico, term: &str) -> u64 {
+    body_at(portico, &format!("{}&pageLimit=1", search_path(term)))
+        .and_then(|body| json_number(&body, "numberOfResults"))
+        .unwrap_or(0)
+}
+
 /// Polls until `done` holds; returns the time since `since`.
 pub fn wait_for(since: Instant, limit: Duration, mut done: impl FnMut() -> bool) -> Result<Duration, String> {
     while since.elapsed() < limit {
@@ -163,11 +182,7 @@ fn run_one(binary: &Path, db: Db, entities: usize, report: &mut String, targets:
     let spawned = Instant::now();
     let portico = Portico::start_with(binary, db, &format!("bench-catalog-{entities}"), http::free_port()?, &env)?;
     let ready = portico.ready_after;
-    let visible = wait_for(spawned, Duration::from_secs(600), || {
-        body_at(&portico, "/api/catalog/entities/by-query?limit=1")
-            .and_then(|body| json_number(&body, "totalItems"))
-            .is_some_and(|total| total >= meta.expected_total)
-    })?;
+    let visible = wait_for(spawned, Duration::from_secs(600), || total_items(&portico) >= meta.expected_total)?;
     let settled = wait_for(spawned, Duration::from_secs(600), || {
         body_at(&portico, "/api/catalog/entity-facets?facet=relations.ownerOf")
             .map(|body| json_sum(&body, "count"))
@@ -176,11 +191,7 @@ fn run_one(binary: &Path, db: Db, entities: usize, report: &mut String, targets:
     let rss_mib = portico.pid().map(crate::bench::rss_of).unwrap_or_default() as f64 / 1024.0;
     // Latency is measured in the steady state: once search has taken in
     // what was read (it waits for the catalog, then indexes on two threads).
-    let searchable = wait_for(spawned, Duration::from_secs(600), || {
-        body_at(&portico, "/api/search/query?term=&pageLimit=1")
-            .and_then(|body| json_number(&body, "numberOfResults"))
-            .is_some_and(|total| total >= meta.expected_total)
-    })?;
+    let searchable = wait_for(spawned, Duration::from_secs(600), || total_found(&portico, "") >= meta.expected_total)?;
     let rate = entities as f64 / (visible - ready).as_secs_f64();
     println!(
         "ready {ready:?}, all visible {visible:?}, relations settled {settled:?}, {rate:.0} entities/s, RSS {rss_mib:.0} MiB"

@@ -15,7 +15,7 @@
 //! - as-you-type in Chromium: key down to the dropdown showing the results
 //!   for what was typed (`end2end/bench/search-typing.mjs`).
 
-use crate::bench_catalog::{body_at, generate, json_number, latency, wait_for};
+use crate::bench_catalog::{body_at, generate, latency, search_path, total_found, total_items, wait_for};
 use crate::e2e::{Db, Portico};
 use crate::http;
 use crate::shell::{self, Cmd};
@@ -45,16 +45,6 @@ fn with_typo(word: &str) -> String {
         letters.swap(1, 2);
     }
     letters.into_iter().collect()
-}
-
-fn search_path(term: &str) -> String {
-    format!("/api/search/query?term={}", term.replace(' ', "+"))
-}
-
-fn total_found(portico: &Portico, term: &str) -> u64 {
-    body_at(portico, &format!("{}&pageLimit=1", search_path(term)))
-        .and_then(|body| json_number(&body, "numberOfResults"))
-        .unwrap_or(0)
 }
 
 /// The id of the location whose target ends with `suffix`.
@@ -89,11 +79,7 @@ fn run_one(binary: &Path, db: Db, entities: usize, report: &mut String, targets:
     let portico = Portico::start_with(binary, db, &format!("bench-search-{entities}"), http::free_port()?, &env)?;
     // Backstage adds a Location entity per file location.
     let expected = meta.expected_total + 2;
-    let visible = wait_for(spawned, Duration::from_secs(600), || {
-        body_at(&portico, "/api/catalog/entities/by-query?limit=1")
-            .and_then(|body| json_number(&body, "totalItems"))
-            .is_some_and(|total| total >= expected)
-    })?;
+    let visible = wait_for(spawned, Duration::from_secs(600), || total_items(&portico) >= expected)?;
     let searchable = wait_for(spawned, Duration::from_secs(600), || total_found(&portico, "") >= expected)?;
     println!("all visible {visible:?}, all searchable {searchable:?}");
 
