@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{FuzzyTermQuery, Query};
-use tantivy::schema::Value as _;
+use tantivy::schema::{Schema, Value as _};
 use tantivy::{DocId, Index, IndexReader, IndexWriter, ReloadPolicy, Score, SegmentReader, TantivyDocument, Term};
 
 /// Memory for adding documents: one thread, the least tantivy takes.
@@ -74,75 +74,22 @@ impl Engine {
         std::fs::create_dir_all(dir)
             .map_err(|error| io_error("cannot create the search index directory", dir, error))?;
         let lock = lock_next_to(dir)?;
-        let lock = match Self::open_existing(dir, lock) {
-            Ok(Ok(engine)) => return Ok(engine),
-            Ok(Err(lock)) => lock,
-            Err((error, lock)) => {
-                tracing::warn!("the search index in {} cannot be used ({error}); building it again", dir.display());
-                lock
-            }
-        };
-        std::fs::remove_dir_all(dir)
-            .map_err(|error| io_error("cannot clear the search index directory", dir, error))?;
-        std::fs::create_dir_all(dir)
-            .map_err(|error| io_error("cannot create the search index directory", dir, error))?;
         let (schema, fields) = schema::build();
-        let index = Index::create_in_dir(dir, schema)?;
-        Self::ready(dir, index, fields, None, lock).map_err(|(error, _)| error.into())
-    }
-
-    /// `Ok(Err(lock))` when there is no index of this version to open; the
-    /// lock comes back either way.
-    #[allow(clippy::type_complexity)]
-    fn open_existing(
-        dir: &Path,
-        lock: std::fs::File,
-    ) -> Result<Result<Self, std::fs::File>, (tantivy::TantivyError, std::fs::File)> {
-        if !dir.join("meta.json").exists() {
-            return Ok(Err(lock));
-        }
-        let index = match Index::open_in_dir(dir) {
-            Ok(index) => index,
-            Err(error) => return Err((error, lock)),
-        };
-        let (schema, fields) = schema::build();
-        if index.schema() != schema {
-            return Ok(Err(lock));
-        }
-        let payload = match index.load_metas() {
-            Ok(metas) => metas
-                .payload
-                .and_then(|text| serde_json::from_str::<Payload>(&text).ok())
-                .filter(|payload| payload.version == SCHEMA_VERSION),
-            Err(error) => return Err((error, lock)),
-        };
-        if payload.is_none() {
-            return Ok(Err(lock));
-        }
-        let engine = Self::ready(dir, index, fields, payload, lock)?;
-        // Every segment must be readable, or the index is rebuilt.
-        let searcher = engine.reader.searcher();
-        for segment in searcher.segment_readers() {
-            if let Err(error) = segment.get_store_reader(1) {
-                drop(searcher);
-                return Err((error.into(), engine._lock));
+        let existing = Self::open_existing(dir, &schema).unwrap_or_else(|error| {
+            tracing::warn!("the search index in {} cannot be used ({error}); building it again", dir.display());
+            None
+        });
+        let (index, reader, payload) = match existing {
+            Some((index, reader, payload)) => (index, reader, Some(payload)),
+            None => {
+                std::fs::remove_dir_all(dir)
+                    .map_err(|error| io_error("cannot clear the search index directory", dir, error))?;
+                std::fs::create_dir_all(dir)
+                    .map_err(|error| io_error("cannot create the search index directory", dir, error))?;
+                let index = Index::create_in_dir(dir, schema)?;
+                let reader = reader_of(&index)?;
+                (index, reader, None)
             }
-        }
-        drop(searcher);
-        Ok(Ok(engine))
-    }
-
-    fn ready(
-        dir: &Path,
-        index: Index,
-        fields: Fields,
-        payload: Option<Payload>,
-        lock: std::fs::File,
-    ) -> Result<Self, (tantivy::TantivyError, std::fs::File)> {
-        schema::register_analyzers(&index);
-        let reader = match index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into() {
-            Ok(reader) => reader,
-            Err(error) => return Err((error, lock)),
         };
         Ok(Self {
             dir: dir.to_owned(),
@@ -153,6 +100,30 @@ impl Engine {
             fields,
             payload: Mutex::new(payload),
         })
+    }
+
+    /// The index in `dir` with its reader and payload, or `None` when there
+    /// is no index of this version there.
+    fn open_existing(dir: &Path, schema: &Schema) -> tantivy::Result<Option<(Index, IndexReader, Payload)>> {
+        if !dir.join("meta.json").exists() {
+            return Ok(None);
+        }
+        let index = Index::open_in_dir(dir)?;
+        if index.schema() != *schema {
+            return Ok(None);
+        }
+        let payload = index
+            .load_metas()?
+            .payload
+            .and_then(|text| serde_json::from_str::<Payload>(&text).ok())
+            .filter(|payload| payload.version == SCHEMA_VERSION);
+        let Some(payload) = payload else { return Ok(None) };
+        let reader = reader_of(&index)?;
+        // Every segment must be readable, or the index is rebuilt.
+        for segment in reader.searcher().segment_readers() {
+            segment.get_store_reader(1)?;
+        }
+        Ok(Some((index, reader, payload)))
     }
 
     pub fn payload(&self) -> Option<Payload> {
@@ -360,6 +331,12 @@ impl Build<'_> {
         builder.wait_merging_threads()?;
         Ok(())
     }
+}
+
+/// A reader that sees each commit once told to reload (after the commit).
+fn reader_of(index: &Index) -> tantivy::Result<IndexReader> {
+    schema::register_analyzers(index);
+    index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()
 }
 
 /// Locks `<dir>.lock` beside the index directory for as long as the file

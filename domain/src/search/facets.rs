@@ -1,7 +1,7 @@
 //! Counting results by kind, type, owner, lifecycle and tag, over every
 //! match of a query (not only the page shown), from the index's columns.
 
-use super::schema::Fields;
+use super::schema::{self, Fields};
 use model::search::FacetCount;
 use std::collections::HashMap;
 use tantivy::collector::{Collector, SegmentCollector};
@@ -18,8 +18,7 @@ pub struct FacetCounts {
 
 impl FacetCounts {
     pub fn new(fields: &Fields) -> Self {
-        let schema_names = fields.counted.iter().map(|(key, _)| (*key, format!("count_{key}"))).collect();
-        Self { keys: schema_names }
+        Self { keys: fields.counted.iter().map(|(key, _)| (*key, schema::counted_name(key))).collect() }
     }
 }
 

@@ -72,8 +72,7 @@ pub fn whole(text: &str, parsed: &Parsed) -> Option<Vec<Segment>> {
 pub fn snippet(text: &str, parsed: &Parsed) -> Option<Vec<Segment>> {
     let ranges = matches(text, parsed);
     let first = ranges.first()?;
-    let window =
-        if text.contains('\n') { best_lines(text, &ranges) } else { window_around(text, first.start, &ranges) };
+    let window = if text.contains('\n') { best_lines(text, &ranges) } else { window_around(text, first.start) };
     let mut out = Vec::new();
     if window.start > 0 {
         out.push(Segment { text: "…".to_owned(), matched: false });
@@ -99,17 +98,13 @@ fn best_lines(text: &str, ranges: &[std::ops::Range<usize>]) -> std::ops::Range<
     }
     let range = best.1;
     if range.len() > SNIPPET_CHARS * 2 {
-        return window_around(
-            text,
-            ranges.iter().find(|r| r.start >= range.start).map_or(range.start, |r| r.start),
-            ranges,
-        );
+        return window_around(text, ranges.iter().find(|r| r.start >= range.start).map_or(range.start, |r| r.start));
     }
     range
 }
 
 /// About [`SNIPPET_CHARS`] from a little before `at`, on word boundaries.
-fn window_around(text: &str, at: usize, _ranges: &[std::ops::Range<usize>]) -> std::ops::Range<usize> {
+fn window_around(text: &str, at: usize) -> std::ops::Range<usize> {
     if text.len() <= SNIPPET_CHARS {
         return 0..text.len();
     }

@@ -142,7 +142,7 @@ impl Search {
         let engine = self.engine()?;
         let mut gap = self.inner.follow.lock().await;
         let connection = db.connection();
-        let (first, last) = (store::first_change(connection).await?, store::last_change(connection).await?);
+        let (first, last) = store::change_range(connection).await?;
         let behind = needs_build(engine.payload().map(|payload| payload.position), first, last);
         if behind {
             self.build(db, &engine).await?;

@@ -109,7 +109,7 @@ pub fn build() -> (Schema, Fields) {
     let filters = FILTER_KEYS.iter().map(|key| (*key, builder.add_text_field(&format!("is_{key}"), whole()))).collect();
     let counted = model::search::FACETS
         .iter()
-        .map(|(key, _)| (*key, builder.add_text_field(&format!("count_{key}"), STRING | FAST)))
+        .map(|(key, _)| (*key, builder.add_text_field(&counted_name(key), STRING | FAST)))
         .collect();
     let fields = Fields {
         uid,
@@ -128,6 +128,11 @@ pub fn build() -> (Schema, Fields) {
         counted,
     };
     (builder.build(), fields)
+}
+
+/// The column a facet is counted from.
+pub fn counted_name(key: &str) -> String {
+    format!("count_{key}")
 }
 
 /// The word analyzer, also used to cut queries and snippets into words.

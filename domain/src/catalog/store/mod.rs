@@ -366,15 +366,18 @@ pub async fn last_change<C: ConnectionTrait>(db: &C) -> Result<i64> {
     Ok(last.unwrap_or(0))
 }
 
-/// The lowest change id still in the log (older ones are pruned).
-pub async fn first_change<C: ConnectionTrait>(db: &C) -> Result<Option<i64>> {
-    Ok(changes::Entity::find()
+/// The lowest change id still in the log (older ones are pruned), if any,
+/// and the highest (0 when the log is empty), in one query.
+pub async fn change_range<C: ConnectionTrait>(db: &C) -> Result<(Option<i64>, i64)> {
+    let range: Option<(Option<i64>, Option<i64>)> = changes::Entity::find()
         .select_only()
         .column_as(changes::Column::Id.min(), "min")
-        .into_tuple::<Option<i64>>()
+        .column_as(changes::Column::Id.max(), "max")
+        .into_tuple()
         .one(db)
-        .await?
-        .flatten())
+        .await?;
+    let (first, last) = range.unwrap_or_default();
+    Ok((first, last.unwrap_or(0)))
 }
 
 /// Changes after `after`, oldest first: (id, uid, op).
