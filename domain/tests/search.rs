@@ -5,10 +5,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use domain::catalog::browse;
 use domain::catalog::{Catalog, CatalogSettings, Origin};
 use domain::search::{Search, SearchRequest};
-use domain::Database;
-use model::search::{SearchHit, SearchResults};
+use domain::{Database, DomainError};
+use model::search::{SearchHit, SearchResults, Suggestion};
 use std::path::Path;
 use testkit::{on_both_databases, DatabaseKind, TestDatabase};
 
@@ -394,25 +395,31 @@ spec:
   children: []
 "#;
 
+/// "Services you may need" as the entity page shows them (none without a page).
+async fn suggestions(catalog: &Catalog, db: &Database, entity_ref: &str) -> Result<Vec<Suggestion>, DomainError> {
+    let page = browse::entity_page(catalog, db, entity_ref, &browse::Viewer::default()).await?;
+    Ok(page.map(|page| page.suggestions).unwrap_or_default())
+}
+
 async fn similar_components_suggest_what_they_use(fixture: Fixture) {
     let Fixture { db, catalog, dir, .. } = &fixture;
     write(&dir.path().join("catalog/more.yaml"), MORE);
     catalog.register(db, "file", "catalog/more.yaml", Origin::Api, None).await.unwrap();
     // checkout: in system shop with payments and basket, consuming orders-api like basket, tagged typescript
     // like basket and wishlist.
-    let suggested = catalog.suggestions(db, "component:default/checkout").await.unwrap();
+    let suggested = suggestions(catalog, db, "component:default/checkout").await.unwrap();
     let refs: Vec<&str> = suggested.iter().map(|s| s.entity_ref.as_str()).collect();
     assert_eq!(refs, vec!["api:default/users-api", "component:default/payments", "resource:default/wishlist-db"]);
     assert_eq!(suggested[0].used_by, vec!["component:default/basket"]);
     assert_eq!(suggested[0].because, vec!["same APIs", "same system", "same tags"]);
     assert!(suggested[0].score > suggested[2].score, "a system and API neighbour outweighs a tag neighbour");
     // The team owning checkout, web, users-api and basket: what else its components' neighbours use.
-    let for_team = catalog.suggestions(db, "group:default/team-web").await.unwrap();
+    let for_team = suggestions(catalog, db, "group:default/team-web").await.unwrap();
     let refs: Vec<&str> = for_team.iter().map(|s| s.entity_ref.as_str()).collect();
     assert!(!refs.contains(&"api:default/users-api"), "the team owns it: {refs:?}");
     assert!(!refs.contains(&"component:default/payments"), "basket already uses it: {refs:?}");
     // Something nobody resembles gets no suggestions.
-    assert!(catalog.suggestions(db, "component:default/wishlist").await.unwrap().iter().all(|s| s.score > 0));
-    assert!(catalog.suggestions(db, "component:default/nothing-here").await.unwrap().is_empty());
+    assert!(suggestions(catalog, db, "component:default/wishlist").await.unwrap().iter().all(|s| s.score > 0));
+    assert!(suggestions(catalog, db, "component:default/nothing-here").await.unwrap().is_empty());
 }
 on_both_databases!(suggestions, similar_components_suggest_what_they_use, crate::fixture);

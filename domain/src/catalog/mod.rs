@@ -637,19 +637,6 @@ impl Catalog {
         Ok(entity_ref)
     }
 
-    /// "Services you may need" for an entity or a team (see [`suggest`]).
-    pub async fn suggestions(&self, db: &Database, entity_ref: &str) -> Result<Vec<model::search::Suggestion>> {
-        let tags: Vec<String> = self
-            .entity_value(db, entity_ref)
-            .await?
-            .and_then(|entity| entity.pointer("/metadata/tags").and_then(Value::as_array).cloned())
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|tag| tag.as_str().map(str::to_owned))
-            .collect();
-        Ok(suggest::suggestions(&self.index(), entity_ref, &tags))
-    }
-
     /// Every registered location.
     pub async fn locations(&self, db: &Database) -> Result<Vec<LocationInfo>> {
         Ok(store::locations::Entity::find()
