@@ -9,6 +9,7 @@
 pub mod auth;
 pub mod error;
 pub mod layout;
+pub mod links;
 pub mod pages;
 pub mod theme;
 pub mod ui;

@@ -61,13 +61,7 @@ fn search_href(query: &SearchQuery, change: impl FnOnce(&mut Vec<(String, String
     }
     pairs.extend(query.filters.iter().cloned());
     change(&mut pairs);
-    let encoded: Vec<String> =
-        pairs.iter().map(|(key, value)| format!("{key}={}", crate::auth::encode_query_value(value))).collect();
-    if encoded.is_empty() {
-        "/search".to_owned()
-    } else {
-        format!("/search?{}", encoded.join("&"))
-    }
+    crate::links::with_query("/search", &pairs)
 }
 
 /// Text with the matched words marked.
@@ -197,16 +191,7 @@ fn FacetList(key: String, values: Vec<FacetCount>, query: SearchQuery) -> impl I
                             .filters
                             .iter()
                             .any(|(k, v)| *k == key && v.eq_ignore_ascii_case(&value.value));
-                        let href = search_href(
-                            &query,
-                            |pairs| {
-                                let before = pairs.len();
-                                pairs.retain(|(k, v)| !(*k == key && v.eq_ignore_ascii_case(&value.value)));
-                                if pairs.len() == before {
-                                    pairs.push((key.clone(), value.value.clone()));
-                                }
-                            },
-                        );
+                        let href = search_href(&query, |pairs| crate::links::toggle(pairs, &key, &value.value));
                         let shown = if key == "owner" { short_ref(&value.value, "group") } else { value.value.clone() };
                         view! {
                             <FacetOption

@@ -65,22 +65,11 @@ fn catalog_href(params: &ParamsMap, change: impl FnOnce(&mut Vec<(String, String
         }
     }
     change(&mut pairs);
-    if pairs.is_empty() {
-        return "/catalog".to_owned();
-    }
-    let query: Vec<String> =
-        pairs.iter().map(|(key, value)| format!("{key}={}", crate::auth::encode_query_value(value))).collect();
-    format!("/catalog?{}", query.join("&"))
+    crate::links::with_query("/catalog", &pairs)
 }
 
 fn toggled(params: &ParamsMap, key: &str, value: &str) -> String {
-    catalog_href(params, |pairs| {
-        let before = pairs.len();
-        pairs.retain(|(k, v)| !(k == key && v.eq_ignore_ascii_case(value)));
-        if pairs.len() == before {
-            pairs.push((key.to_owned(), value.to_owned()));
-        }
-    })
+    catalog_href(params, |pairs| crate::links::toggle(pairs, key, value))
 }
 
 fn with_only(params: &ParamsMap, key: &str, value: Option<&str>) -> String {
