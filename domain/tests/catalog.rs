@@ -426,3 +426,35 @@ async fn backstage_examples_load_as_backstage_loads_them(test_db: TestDatabase) 
     assert!(relations.iter().any(|r| r["type"] == "hasMember"), "{relations:?}");
 }
 on_both_databases!(backstage_examples, backstage_examples_load_as_backstage_loads_them);
+
+/// Prepared statements each idle connection of `pool` keeps.
+async fn statements_kept<DB>(pool: &sea_orm::sqlx::Pool<DB>) -> Vec<usize>
+where
+    DB: sea_orm::sqlx::Database + sea_orm::sqlx::database::HasStatementCache,
+{
+    use sea_orm::sqlx::Connection;
+    let mut idle = Vec::new();
+    for _ in 0..pool.num_idle() {
+        idle.push(pool.acquire().await.unwrap());
+    }
+    idle.iter_mut().map(|connection| connection.cached_statements_size()).collect()
+}
+
+/// A batch write compiles to megabytes; no connection may keep it after.
+async fn connections_keep_no_compiled_batch_writes(test_db: TestDatabase) {
+    let db = open(&test_db).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("many.yaml");
+    let documents: Vec<String> = (0..200).map(|n| component(&format!("service-{n}"), "team-a")).collect();
+    write(&file, &documents.join("---\n"));
+    let catalog = catalog(dir.path());
+    catalog.register(&db, "file", file.to_str().unwrap(), Origin::Api, None).await.unwrap();
+    assert_eq!(count(&catalog), 201);
+    let kept = match db.kind() {
+        testkit::DatabaseKind::Sqlite => statements_kept(db.connection().get_sqlite_connection_pool()).await,
+        testkit::DatabaseKind::Postgres => statements_kept(db.connection().get_postgres_connection_pool()).await,
+    };
+    assert!(!kept.is_empty());
+    assert!(kept.iter().all(|statements| *statements == 0), "statements kept per connection: {kept:?}");
+}
+on_both_databases!(compiled_statements, connections_keep_no_compiled_batch_writes);

@@ -121,6 +121,9 @@ pub struct RefreshSummary {
 /// Entities read ahead of the store, and the most written in one batch.
 const READ_AHEAD: usize = 3000;
 
+/// Changes of other replicas read and applied at a time.
+const FOLLOW_PAGE: u64 = 5000;
+
 /// An index change handed to the index thread; answers with the entities
 /// it took, to be freed by the caller.
 type Indexing = tokio::sync::oneshot::Receiver<Vec<StoredEntity>>;
@@ -252,6 +255,7 @@ impl Catalog {
         }
         self.with_index_mut(move |index| {
             let mut fresh = fresh.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            fresh.tidy();
             std::mem::swap(index, &mut fresh);
         })
         .await?;
@@ -554,6 +558,7 @@ impl Catalog {
             problems: settled.problems.len(),
         };
         self.apply_locally(settled.upserted, settled.removed.into_iter().map(|(uid, _)| uid).collect()).await?;
+        self.with_index_mut(Index::tidy).await?;
         let settled = started.elapsed() - read_and_written;
         tracing::debug!(location = %row.target, ?summary, ?read_and_written, ?settled, "location refreshed");
         Ok(summary)
@@ -693,7 +698,8 @@ impl Catalog {
     /// many changes were read.
     pub async fn follow_changes(&self, db: &Database) -> Result<usize> {
         let after = self.inner.followed.lock().map(|followed| *followed).unwrap_or(0);
-        let changes = store::changes_after(db.connection(), after, 5000).await?;
+        let changes = store::changes_after(db.connection(), after, FOLLOW_PAGE).await?;
+        let caught_up = changes.len() < FOLLOW_PAGE as usize;
         let Some(last) = changes.last().map(|change| change.id) else { return Ok(0) };
         let mut upserts: Vec<String> = Vec::new();
         let mut removals: Vec<String> = Vec::new();
@@ -718,6 +724,9 @@ impl Catalog {
         let _entities = self
             .with_index_mut(move |index| {
                 index.apply(&removals, &fresh);
+                if caught_up {
+                    index.tidy();
+                }
                 fresh
             })
             .await?;

@@ -29,6 +29,11 @@ const MAX_SEARCH_LENGTH: usize = 200;
 /// many (or a quarter of the live ones).
 const PURGE_AFTER: u64 = 4096;
 
+/// Entities added or removed before [`Index::tidy`] hands back spare
+/// capacity: vectors and tables double as they grow, so after a large
+/// refresh up to half of each is reserved and unused.
+const TIDY_AFTER: u64 = 1000;
+
 /// The relation types, so a relation is stored as a byte.
 const RELATION_KINDS: &[&str] = &[
     "apiConsumedBy",
@@ -196,6 +201,8 @@ pub struct Index {
     problems: HashMap<u32, Box<str>>,
     generation: u64,
     orders: OrderCache,
+    /// Entities added or removed since the last [`Index::tidy`].
+    changed_since_tidy: u64,
 }
 
 impl Default for Index {
@@ -217,6 +224,7 @@ impl Default for Index {
             problems: HashMap::new(),
             generation: 0,
             orders: OrderCache::default(),
+            changed_since_tidy: 0,
         }
     }
 }
@@ -269,6 +277,7 @@ impl Index {
     /// Removes the entities with uids `removed`, then adds or replaces
     /// `upserted`.
     pub fn apply(&mut self, removed: &[String], upserted: &[StoredEntity]) {
+        self.changed_since_tidy += (removed.len() + upserted.len()) as u64;
         for uid in removed {
             self.remove(uid);
         }
@@ -409,6 +418,28 @@ impl Index {
         self.postings.purge(&self.dead);
         self.free.extend(self.dead.iter());
         self.dead.clear();
+    }
+
+    /// After a large change (a whole location read, the index built at
+    /// start-up), gives back what the growing vectors and tables reserved
+    /// beyond their contents and drops the edge shelf's garbage. After
+    /// small changes it does nothing, so callers need not count.
+    pub fn tidy(&mut self) {
+        if self.changed_since_tidy < TIDY_AFTER {
+            return;
+        }
+        self.changed_since_tidy = 0;
+        self.edge_shelf.compact(self.edges.values_mut());
+        self.edges.shrink_to_fit();
+        self.slots.shrink_to_fit();
+        self.free.shrink_to_fit();
+        self.by_ref.shrink_to_fit();
+        self.with_key.shrink_to_fit();
+        self.problems.shrink_to_fit();
+        self.keys.shrink_to_fit();
+        self.values.shrink_to_fit();
+        self.sources.shrink_to_fit();
+        self.postings.shrink_to_fit();
     }
 
     /// Records that the source entity (`by_source`) or another one declares
@@ -1044,5 +1075,40 @@ mod tests {
             assemble("{\"kind\":\"X\"}", &extras),
             "{\"kind\":\"X\",\"relations\":[],\"status\":{\"items\":[]}}"
         );
+    }
+
+    #[test]
+    fn tidying_after_a_large_change_gives_memory_back_and_keeps_every_answer() {
+        let mut index = Index::default();
+        let uid = |n: usize| format!("00000000-0000-4000-8000-{n:012}");
+        let teams: Vec<StoredEntity> = (0..50).map(|n| stored(&uid(n), group(&format!("team-{n}")))).collect();
+        let services: Vec<StoredEntity> = (0..3000)
+            .map(|n| {
+                let mut service = component(&format!("service-{n}"), &format!("team-{}", n % 50), &["java"]);
+                service["spec"]["dependsOn"] = json!([format!("component:service-{}", (n + 1) % 3000)]);
+                stored(&uid(1000 + n), service)
+            })
+            .collect();
+        // Services first, so the teams' arrival rewrites their relations.
+        index.apply(&[], &services);
+        index.apply(&[], &teams);
+        let answers = |index: &Index| {
+            let owned = index.matching(&filter(&[("relations.ownedby", Some("group:default/team-7"))])).len();
+            let java = index.matching(&filter(&[("metadata.tags", Some("java"))])).len();
+            (owned, java, relations(index, "component:default/service-42"), relations(index, "group:default/team-7"))
+        };
+        let before = (answers(&index), index.memory_bytes());
+        index.tidy();
+        let after = (answers(&index), index.memory_bytes());
+        assert_eq!(after.0, before.0, "the same answers after tidying");
+        assert_eq!(after.0 .0, 60);
+        assert!(after.1 < before.1, "tidying gave nothing back: {} bytes before, {} after", before.1, after.1);
+
+        // A small change afterwards leaves the index as it is.
+        index.upsert(&stored(&uid(999), component("late", "team-1", &[])));
+        let small = index.memory_bytes();
+        index.tidy();
+        assert_eq!(index.memory_bytes(), small);
+        assert_eq!(index.matching(&filter(&[("metadata.name", Some("late"))])).len(), 1);
     }
 }

@@ -207,6 +207,19 @@ impl Postings {
         counts
     }
 
+    /// Merges what waits in every column and gives back spare capacity.
+    pub fn shrink_to_fit(&mut self) {
+        for column in self.columns.values_mut() {
+            if !column.recent.is_empty() || !column.removed.is_empty() {
+                column.merge();
+            }
+            column.sorted.shrink_to_fit();
+            column.recent.shrink_to_fit();
+            column.removed.shrink_to_fit();
+        }
+        self.columns.shrink_to_fit();
+    }
+
     /// Bytes held, for the memory report.
     pub fn bytes(&self) -> usize {
         self.columns

@@ -44,6 +44,13 @@ impl Strings {
         state.finish()
     }
 
+    /// The hash of a stored string, for the table when it grows or shrinks
+    /// (which borrows the table, so `self` cannot be).
+    fn hash_stored(hasher: &RandomState, folding: bool, chunks: &[String], spans: &[(u32, u32)], id: u32) -> u64 {
+        let (start, len) = spans.get(id as usize).copied().unwrap_or_default();
+        Self::hash(hasher, folding, Self::slice(chunks, start, len))
+    }
+
     fn same(folding: bool, a: &str, b: &str) -> bool {
         if folding {
             eq_folded(a, b)
@@ -71,10 +78,7 @@ impl Strings {
         let span = self.append(text);
         self.spans.push(span);
         let Self { table, spans, chunks, hasher, folding } = self;
-        table.insert_unique(hash, id, |id| {
-            let (start, len) = spans[*id as usize];
-            Self::hash(hasher, *folding, Self::slice(chunks, start, len))
-        });
+        table.insert_unique(hash, id, |id| Self::hash_stored(hasher, *folding, chunks, spans, *id));
         id
     }
 
@@ -110,6 +114,13 @@ impl Strings {
 
     pub fn text(&self, id: u32) -> &str {
         self.span(id)
+    }
+
+    /// Gives back the spare capacity of the span list and the table.
+    pub fn shrink_to_fit(&mut self) {
+        self.spans.shrink_to_fit();
+        let Self { table, spans, chunks, hasher, folding } = self;
+        table.shrink_to_fit(|id| Self::hash_stored(hasher, *folding, chunks, spans, *id));
     }
 
     /// Bytes held, for the memory report.
