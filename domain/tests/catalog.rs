@@ -440,8 +440,10 @@ where
     idle.iter_mut().map(|connection| connection.cached_statements_size()).collect()
 }
 
-/// A batch write compiles to megabytes; no connection may keep it after.
-async fn connections_keep_no_compiled_batch_writes(test_db: TestDatabase) {
+/// A batch write compiles to megabytes in an SQLite connection, so none
+/// keeps it; PostgreSQL's statements live in the server, and its
+/// connections keep them so that a batch is not planned again.
+async fn only_postgres_connections_keep_compiled_batch_writes(test_db: TestDatabase) {
     let db = open(&test_db).await;
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("many.yaml");
@@ -455,6 +457,7 @@ async fn connections_keep_no_compiled_batch_writes(test_db: TestDatabase) {
         testkit::DatabaseKind::Postgres => statements_kept(db.connection().get_postgres_connection_pool()).await,
     };
     assert!(!kept.is_empty());
-    assert!(kept.iter().all(|statements| *statements == 0), "statements kept per connection: {kept:?}");
+    let any_kept = kept.iter().any(|statements| *statements > 0);
+    assert_eq!(any_kept, db.kind() == testkit::DatabaseKind::Postgres, "statements kept per connection: {kept:?}");
 }
-on_both_databases!(compiled_statements, connections_keep_no_compiled_batch_writes);
+on_both_databases!(compiled_statements, only_postgres_connections_keep_compiled_batch_writes);
