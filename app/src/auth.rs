@@ -115,6 +115,28 @@ pub mod server {
         Ok(domain::catalog::browse::Viewer { claims: (!claims.is_empty()).then_some(claims), starred: Some(starred) })
     }
 
+    /// Who acts in the current request: principal, identity service and
+    /// address, for domain actions that check permission and write the audit log.
+    pub struct Actor {
+        identity: Identity,
+        principal: Option<Principal>,
+        ip: Option<String>,
+    }
+
+    impl Actor {
+        pub fn caller(&self) -> domain::catalog::actions::Caller<'_> {
+            domain::catalog::actions::Caller {
+                identity: &self.identity,
+                principal: self.principal.as_ref(),
+                ip: self.ip.as_deref(),
+            }
+        }
+    }
+
+    pub fn actor() -> Result<Actor, AppError> {
+        Ok(Actor { identity: identity()?, principal: principal(), ip: client().ip })
+    }
+
     /// Checks the access policy for the current principal; refusals set 401/403.
     pub fn authorize(action: Action, resource: &Resource) -> Result<Option<Principal>, AppError> {
         let principal = principal();

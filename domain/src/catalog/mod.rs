@@ -513,6 +513,9 @@ impl Catalog {
     }
 
     /// Who holds each entity reference now: `entity_ref -> location id`.
+    /// A copy, so that storing a batch never waits for the index lock while
+    /// the index thread takes in the previous batch (asking the index per
+    /// entity would take turns with it instead of overlapping).
     fn claims(&self) -> store::Claims {
         self.index().claims()
     }

@@ -17,7 +17,6 @@ use model::catalog::view::{EntityLink, EntityPage, RefLink};
 #[server(prefix = "/api/fn", endpoint = "catalog/entity")]
 pub async fn load_entity(kind: String, namespace: String, name: String) -> Result<EntityPage, AppError> {
     use crate::auth::server;
-    use domain::catalog::actions::Caller;
     use domain::identity::access::{Action, Resource};
     use model::catalog::EntityRef;
     let principal = server::authorize(Action::Read, &Resource::Portal)?;
@@ -31,7 +30,7 @@ pub async fn load_entity(kind: String, namespace: String, name: String) -> Resul
         return Err(error);
     };
     let identity = server::identity()?;
-    let caller = Caller { identity: &identity, principal: principal.as_ref(), ip: None };
+    let caller = domain::catalog::actions::Caller { identity: &identity, principal: principal.as_ref(), ip: None };
     page.can_change = catalog.authorize_change(caller, &entity_ref).is_ok();
     Ok(page)
 }
@@ -39,23 +38,15 @@ pub async fn load_entity(kind: String, namespace: String, name: String) -> Resul
 #[server(prefix = "/api/fn", endpoint = "catalog/refresh")]
 pub async fn refresh_entity(entity_ref: String) -> Result<(), AppError> {
     use crate::auth::server;
-    use domain::catalog::actions::Caller;
-    let principal = server::principal();
-    let identity = server::identity()?;
-    let ip = server::client().ip;
-    let caller = Caller { identity: &identity, principal: principal.as_ref(), ip: ip.as_deref() };
-    Ok(server::catalog()?.refresh_as(&server::database()?, caller, &entity_ref).await?)
+    let actor = server::actor()?;
+    Ok(server::catalog()?.refresh_as(&server::database()?, actor.caller(), &entity_ref).await?)
 }
 
 #[server(prefix = "/api/fn", endpoint = "catalog/unregister")]
 pub async fn unregister_entity(entity_ref: String) -> Result<(), AppError> {
     use crate::auth::server;
-    use domain::catalog::actions::Caller;
-    let principal = server::principal();
-    let identity = server::identity()?;
-    let ip = server::client().ip;
-    let caller = Caller { identity: &identity, principal: principal.as_ref(), ip: ip.as_deref() };
-    Ok(server::catalog()?.unregister_as(&server::database()?, caller, &entity_ref).await?)
+    let actor = server::actor()?;
+    Ok(server::catalog()?.unregister_as(&server::database()?, actor.caller(), &entity_ref).await?)
 }
 
 #[server(prefix = "/api/fn", endpoint = "catalog/star")]

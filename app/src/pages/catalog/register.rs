@@ -63,13 +63,9 @@ pub async fn preview_location(kind: String, target: String) -> Result<LocationPr
 #[server(prefix = "/api/fn", endpoint = "catalog/register")]
 pub async fn register_location(kind: String, target: String) -> Result<LocationPreview, AppError> {
     use crate::auth::server;
-    use domain::catalog::actions::Caller;
-    let principal = server::principal();
-    let identity = server::identity()?;
-    let ip = server::client().ip;
-    let caller = Caller { identity: &identity, principal: principal.as_ref(), ip: ip.as_deref() };
+    let actor = server::actor()?;
     let (catalog, database) = (server::catalog()?, server::database()?);
-    let mut registered = catalog.register_as(&database, caller, &kind, &target).await?;
+    let mut registered = catalog.register_as(&database, actor.caller(), &kind, &target).await?;
     // Like Backstage, a registration answers without the entities; the page
     // lists the first of them, with their titles, read in one go.
     let listed: Vec<String> = registered.imported.iter().take(LISTED).cloned().collect();
