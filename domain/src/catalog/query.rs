@@ -161,6 +161,13 @@ fn page(
     offset: usize,
     limit: usize,
 ) -> (Vec<u32>, bool) {
+    if order.is_none() && index.is_settling() {
+        // Polling while a location is read: pick the page, sort nothing.
+        let mut ids = index.first_by_uid(matches, offset + limit + 1);
+        let more = ids.len() > offset + limit;
+        ids.truncate(offset + limit);
+        return (ids.split_off(offset.min(ids.len())), more);
+    }
     let (ordered, nulls_from) = index.ordered(order);
     let descending = order.is_some_and(|order| order.direction == Direction::Desc);
     let mut ids = Vec::new();

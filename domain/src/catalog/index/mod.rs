@@ -17,7 +17,7 @@ use postings::Postings;
 use roaring::RoaringBitmap;
 use serde_json::Value;
 use shelf::{Part, Shelf};
-use std::collections::HashMap;
+use std::collections::{BinaryHeap, HashMap};
 use std::sync::{Arc, Mutex};
 use strings::Strings;
 
@@ -33,6 +33,11 @@ const PURGE_AFTER: u64 = 4096;
 /// capacity: vectors and tables double as they grow, so after a large
 /// refresh up to half of each is reserved and unused.
 const TIDY_AFTER: u64 = 1000;
+
+/// How long after a change the index counts as still changing: while it
+/// is, a query in uid order picks its page without sorting every entity,
+/// because a sorted list cached now would be out of date at the next batch.
+const SETTLING: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// The relation types, so a relation is stored as a byte.
 const RELATION_KINDS: &[&str] = &[
@@ -203,6 +208,8 @@ pub struct Index {
     orders: OrderCache,
     /// Entities added or removed since the last [`Index::tidy`].
     changed_since_tidy: u64,
+    /// When [`Index::apply`] last changed it.
+    changed_at: Option<std::time::Instant>,
 }
 
 impl Default for Index {
@@ -225,6 +232,7 @@ impl Default for Index {
             generation: 0,
             orders: OrderCache::default(),
             changed_since_tidy: 0,
+            changed_at: None,
         }
     }
 }
@@ -278,6 +286,7 @@ impl Index {
     /// `upserted`.
     pub fn apply(&mut self, removed: &[String], upserted: &[StoredEntity]) {
         self.changed_since_tidy += (removed.len() + upserted.len()) as u64;
+        self.changed_at = Some(std::time::Instant::now());
         for uid in removed {
             self.remove(uid);
         }
@@ -783,6 +792,30 @@ impl Index {
         (ids, nulls_from)
     }
 
+    /// Whether the index changed within the last second (a location is
+    /// being read): see [`Index::first_by_uid`].
+    pub fn is_settling(&self) -> bool {
+        self.changed_at.is_some_and(|at| at.elapsed() < SETTLING)
+    }
+
+    /// The first `count` live entities of `matches` in uid order: what
+    /// [`Index::ordered`] gives for no order field, in time linear in the
+    /// matches instead of a sort of every entity (which a change makes stale).
+    pub fn first_by_uid(&self, matches: &RoaringBitmap, count: usize) -> Vec<u32> {
+        // The `count` smallest so far, the largest of them on top.
+        let mut smallest: BinaryHeap<(u128, u32)> = BinaryHeap::with_capacity(count.min(matches.len() as usize) + 1);
+        for id in matches & &self.live {
+            let Some(uid) = self.uid_of(id) else { continue };
+            if smallest.len() < count {
+                smallest.push((uid, id));
+            } else if smallest.peek().is_some_and(|largest| (uid, id) < *largest) {
+                smallest.pop();
+                smallest.push((uid, id));
+            }
+        }
+        smallest.into_sorted_vec().into_iter().map(|(_, id)| id).collect()
+    }
+
     /// (uid, entity ref) of every entity a location brought.
     pub fn entities_of_location(&self, location_id: &str) -> Vec<(String, String)> {
         let Some(location) = self.locations.iter().position(|known| &**known == location_id) else { return Vec::new() };
@@ -1110,5 +1143,24 @@ mod tests {
         index.tidy();
         assert_eq!(index.memory_bytes(), small);
         assert_eq!(index.matching(&filter(&[("metadata.name", Some("late"))])).len(), 1);
+    }
+
+    #[test]
+    fn a_page_in_uid_order_is_the_same_picked_or_sorted() {
+        let mut index = Index::default();
+        assert!(!index.is_settling(), "a fresh index is not changing");
+        let uid = |n: usize| format!("{:08x}-0000-4000-8000-000000000000", (n * 7919) % 1000);
+        let services: Vec<StoredEntity> =
+            (0..1000).map(|n| stored(&uid(n), component(&format!("s-{n}"), "team", &["java"]))).collect();
+        index.apply(&[], &services);
+        assert!(index.is_settling(), "just changed");
+        index.remove(&uid(3));
+        let every_third: RoaringBitmap = (0..1000).step_by(3).collect();
+        let sorted: Vec<u32> = index.ordered(None).0.iter().copied().filter(|id| every_third.contains(*id)).collect();
+        assert_eq!(sorted.len(), 333, "one of the matches is gone");
+        assert_eq!(index.first_by_uid(&every_third, 20), sorted[..20]);
+        assert_eq!(index.first_by_uid(&every_third, 1), sorted[..1]);
+        assert_eq!(index.first_by_uid(&every_third, 5000), sorted);
+        assert!(index.first_by_uid(&every_third, 0).is_empty());
     }
 }
