@@ -163,9 +163,11 @@ fn page(
 ) -> (Vec<u32>, bool) {
     if order.is_none() && index.is_settling() {
         // Polling while a location is read: pick the page, sort nothing.
-        let mut ids = index.first_by_uid(matches, offset + limit + 1);
-        let more = ids.len() > offset + limit;
-        ids.truncate(offset + limit);
+        // No limit is `usize::MAX`.
+        let end = offset.saturating_add(limit);
+        let mut ids = index.first_by_uid(matches, end.saturating_add(1));
+        let more = ids.len() > end;
+        ids.truncate(end);
         return (ids.split_off(offset.min(ids.len())), more);
     }
     let (ordered, nulls_from) = index.ordered(order);

@@ -1162,5 +1162,6 @@ mod tests {
         assert_eq!(index.first_by_uid(&every_third, 1), sorted[..1]);
         assert_eq!(index.first_by_uid(&every_third, 5000), sorted);
         assert!(index.first_by_uid(&every_third, 0).is_empty());
+        assert_eq!(index.first_by_uid(&every_third, usize::MAX), sorted, "no limit");
     }
 }
