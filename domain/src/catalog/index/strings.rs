@@ -47,8 +47,7 @@ impl Strings {
     /// The hash of a stored string, for the table when it grows or shrinks
     /// (which borrows the table, so `self` cannot be).
     fn hash_stored(hasher: &RandomState, folding: bool, chunks: &[String], spans: &[(u32, u32)], id: u32) -> u64 {
-        let (start, len) = spans.get(id as usize).copied().unwrap_or_default();
-        Self::hash(hasher, folding, Self::slice(chunks, start, len))
+        Self::hash(hasher, folding, Self::stored(chunks, spans, id))
     }
 
     fn same(folding: bool, a: &str, b: &str) -> bool {
@@ -60,7 +59,12 @@ impl Strings {
     }
 
     fn span(&self, id: u32) -> &str {
-        self.spans.get(id as usize).map_or("", |(start, len)| Self::slice(&self.chunks, *start, *len))
+        Self::stored(&self.chunks, &self.spans, id)
+    }
+
+    /// The text of `id` (empty for an unknown id).
+    fn stored<'a>(chunks: &'a [String], spans: &[(u32, u32)], id: u32) -> &'a str {
+        spans.get(id as usize).map_or("", |(start, len)| Self::slice(chunks, *start, *len))
     }
 
     fn slice(chunks: &[String], start: u32, len: u32) -> &str {
